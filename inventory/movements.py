@@ -1,0 +1,152 @@
+"""Apply changes to locked stock levels, with their ledger rows and events.
+
+Every stock figure in the shop changes through ``apply_moves``. The caller
+has locked the SKUs and their levels (inventory.locks); each move is still
+a conditional UPDATE so that the database, not Python, has the last word on
+whether the units are there.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalog.models import Sku
+
+from . import availability
+from .errors import InsufficientStock
+from .events import build_event
+from .locks import require_transaction
+from .models import LedgerEntry, StockEvent, StockLevel
+
+logger = logging.getLogger(__name__)
+
+FIELDS = ("on_hand", "reserved", "committed", "incoming")
+
+
+@dataclass
+class Move:
+    """A change to one locked level; zero fields are left alone."""
+
+    level: StockLevel
+    on_hand: int = 0
+    reserved: int = 0
+    committed: int = 0
+    incoming: int = 0
+    # Units this move takes out of ``available``: the UPDATE only runs when
+    # at least that many are free at that moment.
+    claims: int = 0
+
+    def deltas(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in FIELDS}
+
+
+def _guard(move: Move) -> Q:
+    guard = Q(pk=move.level.pk)
+    for name, delta in move.deltas().items():
+        if delta < 0:
+            guard &= Q(**{f"{name}__gte": -delta})
+    if move.claims:
+        free = F("on_hand") - F("reserved") - F("committed") - F("safety_stock")
+        guard &= Q(claims_free__gte=move.claims)
+        return guard, free
+    return guard, None
+
+
+def _update(move: Move) -> None:
+    """Run the move's conditional UPDATE; refuse it if the guard fails."""
+    guard, free = _guard(move)
+    changes = {name: F(name) + delta for name, delta in move.deltas().items() if delta}
+    changes["version"] = F("version") + 1
+    rows = StockLevel.objects
+    if free is not None:
+        rows = rows.alias(claims_free=free)
+    if rows.filter(guard).update(**changes) != 1:
+        level = move.level
+        raise InsufficientStock(
+            f"{level.sku.code} in {level.warehouse.code} cannot take this change",
+            lines=[
+                {
+                    "sku": level.sku.code,
+                    "requested": move.claims or None,
+                    "available": availability.level_available(level),
+                }
+            ],
+        )
+
+    level = move.level
+    for name, delta in move.deltas().items():
+        setattr(level, name, getattr(level, name) + delta)
+    level.version += 1
+
+
+def apply_moves(
+    moves: list[Move],
+    *,
+    reason: str,
+    actor: str,
+    reservation=None,
+    order=None,
+    note: str = "",
+) -> list[StockEvent]:
+    """Apply ``moves`` and record them; return the events written.
+
+    Precondition: every level's SKU was locked by ``locks.lock_skus`` in
+    this transaction, and ``level.sku.locked_levels`` holds all its levels.
+    One ledger row and one ``inventory_updated`` event are written per
+    move, in the caller's transaction, so they commit or vanish with it.
+    """
+    require_transaction()
+    moves = [m for m in moves if any(m.deltas().values())]
+    by_sku: dict[int, list[tuple[Move, int]]] = defaultdict(list)
+    for move in moves:
+        before = availability.level_available(move.level)
+        _update(move)
+        change = availability.level_available(move.level) - before
+        by_sku[move.level.sku_id].append((move, change))
+
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            level=move.level,
+            reason=reason,
+            on_hand_delta=move.on_hand,
+            reserved_delta=move.reserved,
+            committed_delta=move.committed,
+            incoming_delta=move.incoming,
+            actor=actor,
+            reservation=reservation,
+            order=order,
+            note=note[:300],
+        )
+        for move in moves
+    )
+    events = _events(by_sku, reason=reason)
+    StockEvent.objects.bulk_create(events)
+    return events
+
+
+def _events(by_sku: dict, *, reason: str) -> list[StockEvent]:
+    now = timezone.now()
+    events = []
+    for sku_id, changes in by_sku.items():
+        sku: Sku = changes[0][0].level.sku
+        figures = availability.totals(
+            sku.locked_levels, threshold=sku.low_stock_threshold
+        )
+        for offset, (move, change) in enumerate(changes, start=1):
+            events.append(
+                build_event(
+                    sku=sku,
+                    warehouse_code=move.level.warehouse.code,
+                    change=change,
+                    reason=reason,
+                    figures=figures,
+                    sequence=sku.sequence + offset,
+                    moment=now,
+                )
+            )
+        sku.sequence += len(changes)
+        Sku.objects.filter(pk=sku_id).update(sequence=F("sequence") + len(changes))
+    return events

@@ -1,0 +1,29 @@
+"""Celery jobs that watch over holds; each calls one service."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from . import services
+from .models import IdempotencyRecord
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def reservations_expire_lapsed() -> int:
+    """Free the units of every hold past its expiry."""
+    return services.reservations_expire_lapsed()
+
+
+@shared_task
+def idempotency_keys_prune() -> int:
+    """Forget idempotency keys older than IDEMPOTENCY_KEY_TTL_SECONDS."""
+    cutoff = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    if deleted:
+        logger.info("pruned %d idempotency keys", deleted)
+    return deleted

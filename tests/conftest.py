@@ -1,0 +1,125 @@
+"""Fixtures for the whole suite: the warehouses, SKUs with stock, a cast
+of users and API clients.
+
+The suite runs against PostgreSQL (``make test`` sets DATABASE_URL); tests
+marked ``postgres`` refuse to run on anything else, because SQLite has no
+row locks to race against.
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from catalog.models import Condition, Sku
+from inventory.models import StockLevel, Warehouse
+from inventory.seeding import levels_seed
+
+WAREHOUSE_CODES = ("CENTRAL", "EAST", "SOUTH", "WEST")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+@pytest.fixture(autouse=True)
+def _require_postgres_for_marked(request):
+    if request.node.get_closest_marker("postgres"):
+        if connection.vendor != "postgresql":
+            pytest.fail("this test needs PostgreSQL: set DATABASE_URL")
+
+
+@pytest.fixture
+def warehouses(db) -> dict[str, Warehouse]:
+    return {
+        code: Warehouse.objects.get_or_create(
+            code=code, defaults={"name": code.title()}
+        )[0]
+        for code in WAREHOUSE_CODES
+    }
+
+
+@pytest.fixture
+def make_sku(warehouses):
+    """Create a SKU and its refurbished twin, stocked per warehouse code.
+
+    ``make_sku("CHAIR-1", EAST=5, WEST=3)`` gives on_hand 5 in EAST and 3
+    in WEST, zero elsewhere, with ledger rows and events as import writes
+    them.
+    """
+    counter = {"n": 0}
+
+    def make(code: str | None = None, *, threshold: int = 0, **stock: int) -> Sku:
+        counter["n"] += 1
+        code = code or f"SKU-{counter['n']:04d}"
+        with transaction.atomic():
+            sku = Sku.objects.create(
+                code=code,
+                name=f"Product {code}",
+                product_id=code,
+                category="Office Supplies",
+                sub_category="Paper",
+                list_price=Decimal("10.00"),
+                low_stock_threshold=threshold,
+            )
+            twin = Sku.objects.create(
+                code=f"{code}-R",
+                name=f"Product {code} (refurbished)",
+                product_id=code,
+                condition=Condition.REFURBISHED,
+                category="Office Supplies",
+                sub_category="Paper",
+                list_price=Decimal("7.00"),
+                low_stock_threshold=threshold,
+            )
+            sku.twin = twin
+            sku.save(update_fields=["twin"])
+            wh = list(warehouses.values())
+            opening = {(sku.pk, warehouses[c].pk): n for c, n in stock.items()}
+            levels_seed(skus=[sku, twin], warehouses=wh, on_hand=opening, actor="test")
+        return sku
+
+    return make
+
+
+def level(sku: Sku | str, warehouse: str = "EAST") -> StockLevel:
+    """Return a fresh read of one level's figures."""
+    code = sku if isinstance(sku, str) else sku.code
+    return StockLevel.objects.get(sku__code=code, warehouse__code=warehouse)
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def customer(django_user_model):
+    return django_user_model.objects.create_user("customer", password="pw-customer")
+
+
+@pytest.fixture
+def clerk(django_user_model):
+    return django_user_model.objects.create_user(
+        "clerk", password="pw-clerk", is_staff=True
+    )
+
+
+@pytest.fixture
+def staff_api(clerk) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=clerk)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def customer_api(customer) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=customer)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
