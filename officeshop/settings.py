@@ -27,11 +27,9 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    # A fixed key is only acceptable for the embedded demo; `make run`
-    # refuses to start without a real one (see officeshop/checks.py).
-    "officeshop-insecure-demo-key-change-me"
-)
+# A fixed key is only good enough for the demo and the tests; `make run`
+# passes a real one (scripts/run.sh makes and keeps one if none is set).
+SECRET_KEY = os.environ.get("SECRET_KEY") or "officeshop-insecure-demo-key"
 ALLOWED_HOSTS = [
     host.strip()
     for host in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")

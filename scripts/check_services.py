@@ -1,0 +1,41 @@
+"""Say clearly which server the tests need and cannot reach."""
+
+import os
+import sys
+from urllib.parse import urlparse
+
+import psycopg
+import redis
+
+
+def main() -> int:
+    problems = []
+    db_url = os.environ["DATABASE_URL"]
+    try:
+        psycopg.connect(db_url, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        problems.append(f"PostgreSQL at {_where(db_url)} does not answer: {exc}")
+    redis_url = os.environ["REDIS_URL"]
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        problems.append(f"Redis at {_where(redis_url)} does not answer: {exc}")
+
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(
+            "Start them (see README, 'Running the tests') or point DATABASE_URL "
+            "and REDIS_URL at servers that run.",
+            file=sys.stderr,
+        )
+    return 1 if problems else 0
+
+
+def _where(url: str) -> str:
+    parsed = urlparse(url)
+    return f"{parsed.hostname}:{parsed.port}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
