@@ -14,9 +14,7 @@ class CatalogFilterForm(forms.Form):
         label="Search",
         required=False,
         max_length=MAX_SEARCH_LENGTH,
-        widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Name or code"}
-        ),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or code"}),
     )
     category = forms.ChoiceField(label="Category", required=False)
     sub_category = forms.ChoiceField(label="Sub-category", required=False)

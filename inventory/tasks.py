@@ -1,4 +1,4 @@
-"""Celery jobs that watch over holds; each calls one service."""
+"""Celery jobs that watch over holds and stock; each calls one service."""
 
 import logging
 from datetime import timedelta
@@ -7,7 +7,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import services
+from . import replenish, services
 from .models import IdempotencyRecord
 
 logger = logging.getLogger(__name__)
@@ -27,3 +27,9 @@ def idempotency_keys_prune() -> int:
     if deleted:
         logger.info("pruned %d idempotency keys", deleted)
     return deleted
+
+
+@shared_task
+def stock_replenish() -> int:
+    """Top up the levels demand emptied; scheduled when AUTO_RESTOCK."""
+    return replenish.stock_replenish_empty()

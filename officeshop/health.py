@@ -5,6 +5,7 @@ import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
@@ -44,7 +45,7 @@ def check_channel_layer() -> None:
 
 
 def check_broker() -> None:
-    with celery_app.connection_for_write() as conn:
+    with celery_app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from .health import healthz
 
@@ -8,6 +9,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("inventory.api.urls")),
     path("api/v1/", include("orders.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
 ]

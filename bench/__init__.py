@@ -1,0 +1,1 @@
+"""Benchmarks: each figure printed beside its baseline from the same run."""
