@@ -9,9 +9,11 @@ error.
 import logging
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from django.db import OperationalError, close_old_connections
 
 from catalog.importer import known_products
 from catalog.orderfile import SaleLine
@@ -49,6 +51,7 @@ class ReplayTally:
     units: int = 0
     lost: int = 0
     refused: int = 0
+    failed: int = 0
     seconds: float = 0.0
 
     @property
@@ -61,7 +64,7 @@ class ReplayTally:
             f"replayed {self.orders} orders in {self.seconds:.1f} s "
             f"({self.rate:.1f} orders/s): {self.placed} placed "
             f"({self.lines} lines, {self.units} units), "
-            f"{self.lost} lost sales, {self.refused} refused"
+            f"{self.lost} lost sales, {self.refused} refused, {self.failed} failed"
         )
 
 
@@ -70,14 +73,10 @@ def orders_of(lines: list[SaleLine]) -> tuple[list[FileOrder], int]:
     tie), and how many lines name a product the shop does not have."""
     codes = known_products()
     warehouses = set(Warehouse.objects.values_list("code", flat=True))
-    grouped: dict[str, list[SaleLine]] = OrderedDict()
-    for line in lines:
-        grouped.setdefault(line.order_id, []).append(line)
-    ordered = sorted(grouped.values(), key=lambda group: group[0].order_date)
+    groups = _by_order_date(lines)
 
     orders, unknown = [], 0
-    first = ordered[0][0].order_date if ordered else None
-    for group, moment in zip(ordered, _moments(ordered, first), strict=True):
+    for group, moment in zip(groups, _moments(groups), strict=True):
         known = [
             (codes[ln.product], ln.quantity) for ln in group if ln.product in codes
         ]
@@ -90,16 +89,28 @@ def orders_of(lines: list[SaleLine]) -> tuple[list[FileOrder], int]:
     return orders, unknown
 
 
-def _moments(ordered: list[list[SaleLine]], first) -> list[float]:
-    per_day: dict = {}
-    for group in ordered:
-        per_day[group[0].order_date] = per_day.get(group[0].order_date, 0) + 1
+def _by_order_date(lines: list[SaleLine]) -> list[list[SaleLine]]:
+    """Group the lines by Order ID, then sort the groups by date, stably.
 
-    moments, seen = [], {}
-    for group in ordered:
-        day = group[0].order_date
-        index = seen[day] = seen.get(day, -1) + 1
-        moments.append((day - first).days * DAY + DAY * index / per_day[day])
+    An Order ID is opaque (its year can differ from its date's); an order
+    happens on the date of its first line.
+    """
+    grouped: dict[str, list[SaleLine]] = {}
+    for line in lines:
+        grouped.setdefault(line.order_id, []).append(line)
+    return sorted(grouped.values(), key=lambda group: group[0].order_date)
+
+
+def _moments(groups: list[list[SaleLine]]) -> list[float]:
+    """Return each order's file time: its day, plus an even share of that
+    day by its place among the day's orders."""
+    days = [group[0].order_date for group in groups]
+    per_day, seen = Counter(days), Counter()
+
+    moments = []
+    for day in days:
+        moments.append(((day - days[0]).days + seen[day] / per_day[day]) * DAY)
+        seen[day] += 1
     return moments
 
 
@@ -155,11 +166,15 @@ def _replay_round(orders, speed, limit, stop, clock, tally) -> bool:
 
 
 def order_replay(order: FileOrder, tally: ReplayTally) -> None:
-    """Hold, place and ship one order, counting what came of it."""
+    """Hold, place and ship one order, counting what came of it.
+
+    A refusal or a database hiccup (SQLite busy beyond its timeout, a
+    dropped connection) costs that one order, never the whole replay.
+    """
     tally.orders += 1
     extra = {"file_order": order.order_id}
     try:
-        hold = reservation_create(lines=order.lines, ship_to=order.ship_to, actor=ACTOR)
+        _order_through(order)
     except InsufficientStock as exc:
         tally.lost += 1
         logger.info("lost sale: order %s: %s", order.order_id, exc.extra, extra=extra)
@@ -168,9 +183,20 @@ def order_replay(order: FileOrder, tally: ReplayTally) -> None:
         tally.refused += 1
         logger.warning("order %s refused: %s", order.order_id, exc, extra=extra)
         return
+    except OperationalError as exc:
+        tally.failed += 1
+        logger.warning("order %s failed: %s", order.order_id, exc, extra=extra)
+        # A connection the error left broken is dropped; the next order
+        # opens a new one.
+        close_old_connections()
+        return
 
-    placed = order_place(reservation_id=hold.pk, email=EMAIL, actor=ACTOR)
-    order_fulfil(order_id=placed.pk, actor=ACTOR)
     tally.placed += 1
     tally.lines += len(order.lines)
     tally.units += sum(quantity for _, quantity in order.lines)
+
+
+def _order_through(order: FileOrder) -> None:
+    hold = reservation_create(lines=order.lines, ship_to=order.ship_to, actor=ACTOR)
+    placed = order_place(reservation_id=hold.pk, email=EMAIL, actor=ACTOR)
+    order_fulfil(order_id=placed.pk, actor=ACTOR)

@@ -154,3 +154,14 @@ def test_it_answers_403_to_a_customer(customer_api, desk):
         "detail": "You do not have permission to perform this action.",
     }
     assert level(desk).on_hand == 5
+
+
+@pytest.mark.parametrize("key", ["abc\x00def", "a" * 41])
+def test_it_answers_401_to_a_token_no_user_can_have(api, desk, key):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+
+    response = adjust(api, delta=1)
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "not_authenticated", "detail": "Invalid token."}
+    assert level(desk).on_hand == 5

@@ -179,3 +179,12 @@ def test_it_lists_with_the_shoppers_warehouse_first(api, make_sku):
 
     warehouses = response.json()["results"][0]["warehouses"]
     assert warehouses[0]["warehouse"] == "SOUTH"
+
+
+def test_it_refuses_too_many_query_parameters_in_the_error_body(api, warehouses):
+    query = "&".join(f"x{n}=1" for n in range(1001))
+
+    response = api.get(f"{MANY}?skus=DESK-1&{query}")
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid"

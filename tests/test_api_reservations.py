@@ -184,6 +184,17 @@ def test_it_refuses_a_malformed_body_and_holds_nothing(api, desk, text):
     assert_nothing_held()
 
 
+@pytest.mark.parametrize("depth", [9, 100_000])
+def test_it_refuses_a_body_nested_too_deeply(api, desk, depth):
+    text = '{"lines": ' + "[" * depth + "]" * depth + "}"
+
+    response = post_raw(api, text)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid"
+    assert_nothing_held()
+
+
 def test_it_refuses_more_than_100_lines(api, desk):
     lines = [{"sku": "DESK-1", "quantity": 1}] * 101
 

@@ -7,11 +7,14 @@ its status code, content type and body. Staff calls carry a clerk's
 token so that they are fuzzed past authentication.
 """
 
+import json
 import os
+import re
 
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
+from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 
@@ -75,3 +78,43 @@ schema = schemathesis.openapi.from_wsgi(
 )
 def test_it_answers_every_generated_request_as_the_schema_says(case, seeded):
     case.call_and_validate(headers={"Authorization": f"Token {seeded}"})
+
+
+REST_PATHS = {
+    "/api/v1/skus/{sku}/availability",
+    "/api/v1/availability",
+    "/api/v1/reservations",
+    "/api/v1/reservations/{reservation_id}",
+    "/api/v1/stock/adjustments",
+    "/api/v1/orders",
+    "/api/v1/orders/{order_id}/cancel",
+    "/api/v1/orders/{order_id}/fulfil",
+    "/api/v1/orders/{order_id}/returns",
+}
+
+
+@pytest.mark.django_db
+def test_it_serves_a_valid_schema_with_every_rest_call(client):
+    response = client.get("/api/schema/", {"format": "json"}, HTTP_HOST="localhost")
+
+    assert response.status_code == 200
+    document = json.loads(response.content)
+    validate_schema(document)
+    assert REST_PATHS <= set(document["paths"])
+    fulfil = document["paths"]["/api/v1/orders/{order_id}/fulfil"]["post"]
+    assert fulfil["security"] == [{"tokenAuth": []}]
+    assert set(fulfil["responses"]) == {"200", "400", "401", "403", "404", "409", "415"}
+
+
+@pytest.mark.django_db
+def test_it_serves_the_docs_page_from_local_static_files(client):
+    response = client.get("/api/docs/", HTTP_HOST="localhost")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "http://" not in page and "https://" not in page
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert len(assets) == 4
+    for asset in assets:
+        assert asset.startswith("/static/drf_spectacular_sidecar/")
+        assert client.get(asset, HTTP_HOST="localhost").status_code == 200

@@ -4,8 +4,10 @@ import logging
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import OperationalError
 
 from catalog.orderfile import read_order_file
+from orders import replay as replay_module
 from orders.models import Order, OrderLine
 from orders.replay import orders_of, orders_replay
 from tests.conftest import level
@@ -163,3 +165,23 @@ def test_it_refuses_a_broken_file_naming_the_line(catalog, tmp_path):
     with pytest.raises(CommandError, match="line 2, column 'Quantity'"):
         replay(path, "--speed", "0")
     assert Order.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_counts_a_database_failure_and_goes_on(catalog, demand, monkeypatch):
+    real = replay_module.reservation_create
+    calls = []
+
+    def flaky(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise OperationalError("database is locked")
+        return real(**kwargs)
+
+    monkeypatch.setattr(replay_module, "reservation_create", flaky)
+
+    output = replay(demand, "--speed", "0")
+
+    # D-1 failed, so D-3 found the paper D-1 would have taken.
+    assert ": 2 placed (3 lines, 6 units), 0 lost sales, 0 refused, 1 failed" in output
+    assert level("PAPER-1", "EAST").on_hand == 3

@@ -16,6 +16,9 @@ from inventory.errors import InvalidRequest, NotFound, UnknownSku
 
 MAX_SKUS_PER_QUERY = 100
 MAX_CODE_LENGTH = 64
+# The deepest body this API takes has its values at level 4 (object, lines,
+# line, value); far deeper ones are refused before anything else walks them.
+MAX_DEPTH = 8
 
 
 class StrictJSONParser(BaseParser):
@@ -27,7 +30,7 @@ class StrictJSONParser(BaseParser):
     error body instead and never holds a huge body in memory. Numbers keep
     their JSON type (``1.0`` stays a float), NaN and Infinity are refused,
     and so are repeated keys, NUL characters and unpaired surrogates, which
-    PostgreSQL cannot store.
+    PostgreSQL cannot store, and nesting deeper than any body needs.
     """
 
     media_type = "application/json"
@@ -42,6 +45,8 @@ class StrictJSONParser(BaseParser):
             )
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"the body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise ParseError("the body is nested too deeply") from None
 
         if not isinstance(data, dict):
             raise ParseError("the body must be a JSON object")
@@ -78,17 +83,22 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _check_text(value: object) -> None:
-    """Refuse strings anywhere in ``value`` that the database cannot hold."""
-    if isinstance(value, str):
-        _check_string(value)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_string(key)
-            _check_text(item)
-    elif isinstance(value, list):
-        for item in value:
-            _check_text(item)
+def _check_text(data: dict) -> None:
+    """Refuse nesting deeper than MAX_DEPTH, and strings anywhere that the
+    database cannot hold. Iterative, so no body can exhaust the stack."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise ParseError(f"the body is nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, str):
+            _check_string(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                _check_string(key)
+                pending.append((item, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
 
 
 def _check_string(text: str) -> None:

@@ -11,9 +11,7 @@ from rest_framework import serializers
 from .serializers import LevelSerializer
 
 
-@extend_schema_field(
-    {"type": "object", "additionalProperties": {"type": "string"}}
-)
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
 class FieldErrorsField(serializers.DictField):
     pass
 
@@ -53,9 +51,7 @@ UNAUTHENTICATED = _response(
     ErrorSerializer, "not_authenticated: no valid token was sent"
 )
 FORBIDDEN = _response(ErrorSerializer, "forbidden: the user is not staff")
-UNSUPPORTED = _response(
-    ErrorSerializer, "unsupported_media_type: the body is not JSON"
-)
+UNSUPPORTED = _response(ErrorSerializer, "unsupported_media_type: the body is not JSON")
 
 
 def not_found(codes: str) -> OpenApiResponse:

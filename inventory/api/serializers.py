@@ -47,7 +47,9 @@ class LineSerializer(serializers.Serializer):
 
 
 class ReservationRequestSerializer(serializers.Serializer):
-    lines = LineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+    lines = serializers.ListField(
+        child=LineSerializer(), min_length=1, max_length=MAX_LINES
+    )
     ship_to = StrictCharField(
         required=False,
         allow_null=True,

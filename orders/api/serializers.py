@@ -37,10 +37,10 @@ class OrderRequestSerializer(serializers.Serializer):
 
 
 class FulfilRequestSerializer(serializers.Serializer):
-    lines = LineSerializer(
-        many=True,
+    lines = serializers.ListField(
+        child=LineSerializer(),
         required=False,
-        allow_empty=False,
+        min_length=1,
         max_length=MAX_LINES,
         help_text="Units to ship now; leave out to ship everything open.",
     )
@@ -53,8 +53,8 @@ class ReturnLineRequestSerializer(serializers.Serializer):
 
 
 class ReturnRequestSerializer(serializers.Serializer):
-    lines = ReturnLineRequestSerializer(
-        many=True, allow_empty=False, max_length=MAX_LINES
+    lines = serializers.ListField(
+        child=ReturnLineRequestSerializer(), min_length=1, max_length=MAX_LINES
     )
 
 
