@@ -68,7 +68,7 @@ class StockLevel(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.sku_id}@{self.warehouse_id}"
+        return f"{self.sku.code}@{self.warehouse.code}"
 
     @property
     def available(self) -> int:
