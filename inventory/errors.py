@@ -78,5 +78,16 @@ class FulfilmentExceedsOpen(StockError):
     status = 409
 
 
+def as_uuid(value: object, *, error: str):
+    """Return ``value`` as a UUID, or refuse it as not found: an id that
+    cannot exist names nothing."""
+    import uuid
+
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound(f"no such id: {value!r}", error=error) from None
+
+
 class TransactionRequired(RuntimeError):
     """A stock service was called outside ``transaction.atomic``."""

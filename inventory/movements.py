@@ -70,7 +70,7 @@ def _update(move: Move) -> None:
             lines=[
                 {
                     "sku": level.sku.code,
-                    "requested": move.claims or None,
+                    "requested": move.claims or max(-d for d in move.deltas().values()),
                     "available": availability.level_available(level),
                 }
             ],

@@ -23,6 +23,7 @@ from .errors import (
     ReservationUsed,
     UnknownSku,
     VersionConflict,
+    as_uuid,
 )
 from .locks import lock_skus
 from .models import Reason, Reservation, ReservationLine, StockLevel, Warehouse
@@ -192,13 +193,14 @@ def reservation_create(
 
 def _locked_reservation(reservation_id) -> Reservation:
     """Lock a hold's SKUs and then the hold itself; return the hold."""
+    reservation_id = as_uuid(reservation_id, error="unknown_reservation")
     sku_ids = ReservationLine.objects.filter(reservation_id=reservation_id).values_list(
         "level__sku_id", flat=True
     )
     locked = lock_skus(sku_ids)
     try:
         reservation = Reservation.objects.select_for_update().get(pk=reservation_id)
-    except (Reservation.DoesNotExist, ValueError, TypeError):
+    except Reservation.DoesNotExist:
         raise NotFound(
             f"no reservation {reservation_id}", error="unknown_reservation"
         ) from None

@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from inventory.api.views import api_not_found
 
 from .health import healthz
 
@@ -9,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("inventory.api.urls")),
     path("api/v1/", include("orders.api.urls")),
+    re_path(r"^api/v1/", api_not_found),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

@@ -19,6 +19,7 @@ from inventory.errors import (
     ReservationExpired,
     ReservationUsed,
     ReturnExceedsShipped,
+    as_uuid,
 )
 from inventory.locks import lock_skus
 from inventory.models import Reason, Reservation, ReservationLine
@@ -41,6 +42,7 @@ def order_place(*, reservation_id, email: str, actor: str = "") -> Order:
     committed. A lapsed or released hold is refused, and so is one that
     already became an order.
     """
+    reservation_id = as_uuid(reservation_id, error="unknown_reservation")
     with transaction.atomic():
         sku_ids = ReservationLine.objects.filter(
             reservation_id=reservation_id
@@ -89,6 +91,7 @@ def order_place(*, reservation_id, email: str, actor: str = "") -> Order:
 
 def _locked_order(order_id, *, extra_sku_ids=()) -> tuple[Order, dict]:
     """Lock an order's SKUs (and any others named), then the order."""
+    order_id = as_uuid(order_id, error="unknown_order")
     sku_ids = list(
         OrderLine.objects.filter(order_id=order_id).values_list(
             "level__sku_id", flat=True

@@ -33,6 +33,21 @@ def _require_postgres_for_marked(request):
             pytest.fail("this test needs PostgreSQL: set DATABASE_URL")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_connections(django_db_setup, django_db_blocker):
+    """End connections that server threads left open, so the test
+    database can be dropped at the end of the run."""
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+
+
 @pytest.fixture
 def warehouses(db) -> dict[str, Warehouse]:
     return {

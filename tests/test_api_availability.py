@@ -188,3 +188,10 @@ def test_it_refuses_too_many_query_parameters_in_the_error_body(api, warehouses)
 
     assert response.status_code == 400
     assert response.json()["error"] == "invalid"
+
+
+def test_it_answers_an_unknown_api_path_with_the_error_body(api):
+    response = api.get("/api/v1/no-such-call")
+
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"

@@ -84,3 +84,15 @@ def test_it_will_not_cancel_an_order_shipped_in_full(make_sku):
         order_services.order_cancel(order_id=order.pk)
     lv = level(sku)
     assert (lv.on_hand, lv.reserved, lv.committed) == (0, 0, 0)
+
+
+def test_it_answers_not_found_for_ids_that_cannot_exist(make_sku):
+    from inventory.errors import NotFound
+
+    for call in (
+        lambda: order_services.order_place(reservation_id="nope", email="a@b.co"),
+        lambda: order_services.order_cancel(order_id="12"),
+        lambda: services.reservation_release(reservation_id="x" * 40),
+    ):
+        with pytest.raises(NotFound):
+            call()

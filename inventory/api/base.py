@@ -3,33 +3,17 @@
 import logging
 
 from django.core.exceptions import SuspiciousOperation
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed, ParseError
+from rest_framework.exceptions import ParseError
 from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from inventory.models import actor_label
 
+from .authentication import StrictTokenAuthentication
 from .parsing import StrictJSONParser
 
 logger = logging.getLogger(__name__)
-
-# DRF's keys are 40 hex digits.
-MAX_TOKEN_LENGTH = 40
-
-
-class StrictTokenAuthentication(TokenAuthentication):
-    """DRF token authentication that refuses a key no token can have.
-
-    A NUL character in the key would otherwise reach PostgreSQL, which
-    cannot compare text holding one, and answer 500 instead of 401.
-    """
-
-    def authenticate_credentials(self, key: str):
-        if "\x00" in key or len(key) > MAX_TOKEN_LENGTH:
-            raise AuthenticationFailed("Invalid token.")
-        return super().authenticate_credentials(key)
 
 
 class ApiView(APIView):

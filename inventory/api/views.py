@@ -6,6 +6,7 @@ the services' typed errors, answered by ``inventory.api.errors``.
 
 import logging
 
+from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -17,6 +18,7 @@ from inventory.idempotency import fingerprint, idempotent_call
 
 from . import parsing, schema
 from .base import CustomerView, StaffView, actor_of
+from .errors import error_body
 from .serializers import (
     AdjustmentRequestSerializer,
     AvailabilityListSerializer,
@@ -208,3 +210,10 @@ class AdjustmentListView(StaffView):
             expected_version=data.get("expected_version"),
         )
         return Response(services.level_figures(level), status=status.HTTP_201_CREATED)
+
+
+def api_not_found(request, *args, **kwargs) -> JsonResponse:
+    """Answer a path under /api/v1/ that names no call in the contract's
+    error body rather than the storefront's HTML 404 page."""
+    body = error_body("not_found", f"no API call at {request.path}")
+    return JsonResponse(body, status=404)
