@@ -9,7 +9,9 @@ whether the units are there.
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -20,6 +22,7 @@ from .errors import InsufficientStock
 from .events import build_event
 from .locks import require_transaction
 from .models import LedgerEntry, StockEvent, StockLevel
+from .publisher import events_committed
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +127,7 @@ def apply_moves(
     )
     events = _events(by_sku, reason=reason)
     StockEvent.objects.bulk_create(events)
+    transaction.on_commit(partial(events_committed, events))
     return events
 
 

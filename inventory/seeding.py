@@ -6,6 +6,9 @@ transaction until this one commits, so they need no lock: the levels, one
 ledger row and one event per stocked level are written in bulk instead.
 """
 
+from functools import partial
+
+from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Sku
@@ -14,6 +17,7 @@ from . import availability
 from .events import build_event
 from .locks import require_transaction
 from .models import LedgerEntry, Reason, StockEvent, StockLevel, Warehouse
+from .publisher import events_committed
 
 
 def levels_seed(
@@ -51,6 +55,7 @@ def levels_seed(
     )
     events, counts = _opening_events(stocked, by_sku, reason=reason)
     StockEvent.objects.bulk_create(events, batch_size=2000)
+    transaction.on_commit(partial(events_committed, events))
     for sku in skus:
         if counts.get(sku.pk):
             sku.sequence += counts[sku.pk]

@@ -6,7 +6,7 @@ from django.db.models import Prefetch
 
 from catalog.models import Sku
 
-from . import availability
+from . import availability, stockcache
 from .models import StockLevel, Warehouse
 
 
@@ -58,6 +58,23 @@ def sku_availability(sku: Sku, *, home: Warehouse | None = None) -> dict:
 
 def availability_for(codes: list[str], *, home: Warehouse | None = None) -> list[dict]:
     """Return availability objects for the known SKUs among ``codes``, in
-    the order asked. Two queries, whatever the number of SKUs."""
-    found = {sku.code: sku for sku in skus_with_levels(codes)}
-    return [sku_availability(found[code], home=home) for code in codes if code in found]
+    the order asked: from the cache where it holds the SKU's newest
+    sequence, else from the database in two queries."""
+    answers = stockcache.cached_answers(codes)
+    missing = [code for code in codes if code not in answers]
+    if missing:
+        fresh = [sku_availability(sku) for sku in skus_with_levels(missing)]
+        stockcache.store_answers(fresh)
+        answers.update((answer["sku"], answer) for answer in fresh)
+
+    return [home_first(answers[code], home) for code in codes if code in answers]
+
+
+def home_first(answer: dict, home: Warehouse | None) -> dict:
+    """Return ``answer`` with the shopper's own warehouse listed first."""
+    if home is None:
+        return answer
+    warehouses = sorted(
+        answer["warehouses"], key=lambda entry: entry["warehouse"] != home.code
+    )
+    return {**answer, "warehouses": warehouses}

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import replenish, services
-from .models import IdempotencyRecord
+from .models import IdempotencyRecord, StockEvent
 
 logger = logging.getLogger(__name__)
 
@@ -33,3 +33,15 @@ def idempotency_keys_prune() -> int:
 def stock_replenish() -> int:
     """Top up the levels demand emptied; scheduled when AUTO_RESTOCK."""
     return replenish.stock_replenish_empty()
+
+
+@shared_task
+def stock_events_prune() -> int:
+    """Forget published stock events older than EVENT_HISTORY_SECONDS."""
+    cutoff = timezone.now() - timedelta(seconds=settings.EVENT_HISTORY_SECONDS)
+    deleted, _ = StockEvent.objects.filter(
+        created_at__lt=cutoff, published_at__isnull=False
+    ).delete()
+    if deleted:
+        logger.info("pruned %d stock events", deleted)
+    return deleted

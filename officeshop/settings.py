@@ -125,6 +125,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
+            # Shops sharing one Redis keep apart by database name.
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX")
+            or DATABASES["default"]["NAME"].__str__().rsplit("/", 1)[-1],
         }
     }
     CHANNEL_LAYERS = {
@@ -238,3 +241,36 @@ if AUTO_RESTOCK:
         "task": "inventory.tasks.stock_replenish",
         "schedule": 60.0,
     }
+
+# Live updates (inventory.relay, inventory.consumers).
+# Event rows older than this are pruned; a client asking `since` an older
+# sequence gets one inventory_snapshot instead of the missed changes.
+EVENT_HISTORY_SECONDS = env_int("EVENT_HISTORY_SECONDS", 86400)
+# The relay publishes events still unpublished after this long; with a
+# shared channel layer the committing process normally published them at
+# once. In-process layers cannot be reached from other processes, so there
+# the web process's relay publishes everything, at once.
+RELAY_GRACE_SECONDS = float(
+    os.environ.get("RELAY_GRACE_SECONDS") or (2 if REDIS_URL else 0)
+)
+RELAY_INTERVAL_SECONDS = float(
+    os.environ.get("RELAY_INTERVAL_SECONDS") or (1 if REDIS_URL else 0.25)
+)
+LIVE_MAX_SKUS_PER_SOCKET = env_int("LIVE_MAX_SKUS_PER_SOCKET", 100)
+LIVE_MAX_MESSAGE_BYTES = env_int("LIVE_MAX_MESSAGE_BYTES", 16384)
+LIVE_MAX_BAD_MESSAGES = env_int("LIVE_MAX_BAD_MESSAGES", 5)
+# Every so often a socket compares the sequences it sent with the
+# database's, fills any gap (a message the channel layer dropped) and
+# renews its group memberships before the channel layer's expiry.
+LIVE_CHECK_SECONDS = float(os.environ.get("LIVE_CHECK_SECONDS") or 10)
+CHANNEL_GROUP_EXPIRY = env_int("CHANNEL_GROUP_EXPIRY", 86400)
+if REDIS_URL:
+    CHANNEL_LAYERS["default"]["CONFIG"]["group_expiry"] = CHANNEL_GROUP_EXPIRY
+# Availability answers are cached only in a cache every process shares;
+# a per-process cache could not be told of another process's commits.
+AVAILABILITY_CACHE = bool(REDIS_URL)
+AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 3600)
+CELERY_BEAT_SCHEDULE["prune-stock-events"] = {
+    "task": "inventory.tasks.stock_events_prune",
+    "schedule": 3600.0,
+}

@@ -6,6 +6,8 @@ marked ``postgres`` refuse to run on anything else, because SQLite has no
 row locks to race against.
 """
 
+import copy
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -46,6 +48,15 @@ def _close_stray_connections(django_db_setup, django_db_blocker):
                     "WHERE datname = current_database() "
                     "AND pid <> pg_backend_pid()"
                 )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_namespace(settings):
+    """Give each test keys of its own in the shared Redis cache, so that
+    no answer cached by another test (or another run) is ever read."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = caches
 
 
 @pytest.fixture
