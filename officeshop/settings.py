@@ -133,7 +133,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                # Shops sharing one Redis must not hear each other's groups.
+                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX")
+                or "asgi:" + DATABASES["default"]["NAME"].__str__().rsplit("/", 1)[-1],
+            },
         }
     }
 else:
