@@ -61,6 +61,7 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+test: export SECRET_KEY ?= officeshop-test-key
 test: install-dev browser services-check lint
 	env DATABASE_URL="$${DATABASE_URL:-$(LOCAL_DATABASE_URL)}" \
 	  REDIS_URL="$${REDIS_URL:-$(LOCAL_REDIS_URL)}" \
@@ -69,6 +70,7 @@ test: install-dev browser services-check lint
 	  REDIS_URL="$${REDIS_URL:-$(LOCAL_REDIS_URL)}" \
 	  $(BIN)/pytest $(PYTEST_ARGS)
 
+bench: export SECRET_KEY ?= officeshop-bench-key
 bench: install-dev services-check
 	env DATABASE_URL="$${DATABASE_URL:-$(LOCAL_DATABASE_URL)}" \
 	  REDIS_URL="$${REDIS_URL:-$(LOCAL_REDIS_URL)}" \

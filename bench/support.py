@@ -26,19 +26,6 @@ def bench_database_url() -> str:
     return urlunparse(base._replace(path=f"/{name}"))
 
 
-def manage(database_url: str, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -50,6 +37,7 @@ def http_server(database_url: str, *, workers: int = 4):
     """Serve the shop's HTTP API with gunicorn's sync workers."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+    env.setdefault("SECRET_KEY", "officeshop-bench-key")
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),

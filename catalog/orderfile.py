@@ -91,6 +91,8 @@ def _text(max_length: int) -> Callable[[str], str]:
         value = normalize_name(value)
         if not value:
             raise ValueError("is empty")
+        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+            raise ValueError("holds a control character")
         if len(value) > max_length:
             raise ValueError(f"is longer than {max_length} characters")
         return value
@@ -123,22 +125,26 @@ def _sales(value: str) -> Decimal:
     number = _number(value)
     if number < 0:
         raise ValueError(f"{value!r} is negative")
+    if number > MAX_SALES:
+        raise ValueError(f"{value!r} is more than {MAX_SALES:,} for one line")
     return number
 
 
 def _discount(value: str) -> Decimal:
     number = _number(value)
-    if not 0 <= number < 1:
-        raise ValueError(f"{value!r} is not a fraction from 0 up to 1")
+    if not 0 <= number <= MAX_DISCOUNT:
+        raise ValueError(f"{value!r} is not a fraction from 0 to {MAX_DISCOUNT}")
     return number
 
 
 def _quantity(value: str) -> int:
     text = value.strip()
-    if not text.isdigit():
+    if not text.isascii() or not text.isdigit():
         raise ValueError(f"{value!r} is not a whole number")
     if int(text) < 1:
         raise ValueError(f"{value!r} is not positive")
+    if int(text) > MAX_LINE_QUANTITY:
+        raise ValueError(f"{value!r} is more than {MAX_LINE_QUANTITY:,}")
     return int(text)
 
 
@@ -148,6 +154,13 @@ def _postal_code(value: str) -> str:
     text = value.strip()
     return text.zfill(5) if text.isdigit() else text
 
+
+# Bounds no real order line comes near; past them a value is a typo, and
+# it would overflow the figures and prices it becomes.
+MAX_SALES = Decimal(10_000_000)
+MAX_DISCOUNT = Decimal("0.95")
+MAX_LINE_QUANTITY = 10_000
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 # Each column the shop reads, with the parser of its value.
 PARSERS: dict[str, Callable[[str], object]] = {
@@ -219,12 +232,16 @@ def _decode(path) -> str:
 
 def _encoding_error(path, data: bytes, offset: int) -> OrderFileError:
     """Name the line and the column of the first byte that is not UTF-8."""
-    line = data.count(b"\n", 0, offset) + 1
-    start = data.rfind(b"\n", 0, offset) + 1
+    breaks = list(_LINE_BREAK.finditer(data, 0, offset))
+    line = len(breaks) + 1
+    start = breaks[-1].end() if breaks else 0
     before = data[start:offset].decode("utf-8", "replace")
-    field = len(next(csv.reader([before]), [""])) - 1 if before else 0
+    try:
+        field = len(next(csv.reader([before]), [""])) - 1 if before else 0
+    except csv.Error:
+        field = 0
 
-    first = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    first = _LINE_BREAK.split(data, 1)[0].decode("utf-8", "replace")
     header = [name.strip() for name in next(csv.reader([first]), [])]
     column = header[field] if field < len(header) else None
     problem = f"byte 0x{data[offset]:02x} is not UTF-8 (save the file as UTF-8)"

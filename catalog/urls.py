@@ -6,5 +6,5 @@ app_name = "catalog"
 
 urlpatterns = [
     path("", views.catalog, name="catalog"),
-    path("products/<str:code>/", views.product, name="product"),
+    path("products/<path:code>/", views.product, name="product"),
 ]

@@ -18,7 +18,7 @@ from django.utils import timezone
 from catalog.models import Sku
 
 from . import availability
-from .errors import InsufficientStock
+from .errors import InsufficientStock, InvalidRequest
 from .events import build_event
 from .locks import require_transaction
 from .models import LedgerEntry, StockEvent, StockLevel
@@ -27,6 +27,9 @@ from .publisher import events_committed
 logger = logging.getLogger(__name__)
 
 FIELDS = ("on_hand", "reserved", "committed", "incoming")
+# No shop holds a billion units of one thing in one place; a figure past
+# this is a typo, and the column's integer type ends not far above it.
+MAX_FIGURE = 1_000_000_000
 
 
 @dataclass
@@ -60,6 +63,11 @@ def _guard(move: Move) -> Q:
 
 def _update(move: Move) -> None:
     """Run the move's conditional UPDATE; refuse it if the guard fails."""
+    for name, delta in move.deltas().items():
+        if delta > 0 and getattr(move.level, name) + delta > MAX_FIGURE:
+            raise InvalidRequest(
+                f"{name} of {move.level.sku.code} would pass {MAX_FIGURE:,}"
+            )
     guard, free = _guard(move)
     changes = {name: F(name) + delta for name, delta in move.deltas().items() if delta}
     changes["version"] = F("version") + 1

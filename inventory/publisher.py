@@ -64,23 +64,26 @@ class _Publisher:
         self._queue.put(items)
 
     def _run(self) -> None:
-        asyncio.run(self._loop())
-
-    async def _loop(self) -> None:
+        # One loop for the thread's life keeps the channel layer's Redis
+        # connections open between batches. The thread blocks on the queue
+        # itself, as a daemon, so it never holds up the process's exit.
+        loop = asyncio.new_event_loop()
         layer = get_channel_layer()
         while True:
-            items = await asyncio.to_thread(self._queue.get)
+            items = self._queue.get()
             while not self._queue.empty():
                 items.extend(self._queue.get_nowait())
             try:
-                for _, sku_pk, payload in items:
-                    await layer.group_send(
-                        sku_group(sku_pk), event_message(sku_pk, payload)
-                    )
+                loop.run_until_complete(_send(layer, items))
             except Exception:
                 logger.exception("fast path could not publish; the relay will")
                 continue
-            await asyncio.to_thread(_mark_published, [pk for pk, _, _ in items])
+            _mark_published([pk for pk, _, _ in items])
+
+
+async def _send(layer, items: list[tuple]) -> None:
+    for _, sku_pk, payload in items:
+        await layer.group_send(sku_group(sku_pk), event_message(sku_pk, payload))
 
 
 def _mark_published(pks: list[int]) -> None:

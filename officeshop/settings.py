@@ -6,9 +6,11 @@ database or broker server at all.
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("OFFICESHOP_VAR_DIR", BASE_DIR / "var"))
@@ -27,9 +29,14 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("DEBUG", False)
-# A fixed key is only good enough for the demo and the tests; `make run`
-# passes a real one (scripts/run.sh makes and keeps one if none is set).
-SECRET_KEY = os.environ.get("SECRET_KEY") or "officeshop-insecure-demo-key"
+# Sessions (and so carts) are signed with this key: anyone who knows it can
+# forge them. Only the demo (DEBUG on) may run on the public fallback;
+# `make run` makes and keeps a real one (scripts/run.sh).
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not (DEBUG or "pytest" in sys.modules):
+        raise ImproperlyConfigured("set SECRET_KEY (or DEBUG=1 for the demo)")
+    SECRET_KEY = "officeshop-insecure-demo-key"
 ALLOWED_HOSTS = [
     host.strip()
     for host in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
@@ -63,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "officeshop.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -73,6 +81,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "officeshop.urls"
+CSRF_FAILURE_VIEW = "officeshop.errors.csrf_failure"
 WSGI_APPLICATION = "officeshop.wsgi.application"
 ASGI_APPLICATION = "officeshop.asgi.application"
 
@@ -94,11 +103,15 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=60, conn_health_checks=True
-        )
-    }
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # A pool per process: under ASGI every request may run on another
+        # thread, and persistent per-thread connections would pile up.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("DATABASE_POOL_SIZE", 10),
+            "timeout": 10,
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -234,6 +247,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own console handler would print each error a second time.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "INFO"},
     },
 }

@@ -11,13 +11,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("inventory.api.urls")),
     path("api/v1/", include("orders.api.urls")),
-    re_path(r"^api/v1/", api_not_found),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",
         SpectacularSwaggerView.as_view(url_name="api-schema"),
         name="api-docs",
     ),
+    re_path(r"^api(/|$)", api_not_found),
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
 ]
+
+handler400 = "officeshop.errors.bad_request"
+handler500 = "officeshop.errors.server_error"

@@ -14,4 +14,7 @@ if [ -z "${SECRET_KEY:-}" ]; then
 fi
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py collectstatic --noinput -v 0
+if [ "$(.venv/bin/python manage.py shell -c 'from catalog.models import Sku; print(Sku.objects.exists())')" = "False" ]; then
+  echo "The catalog is empty: load one with .venv/bin/python manage.py import_catalog FILE"
+fi
 exec .venv/bin/honcho -f Procfile start

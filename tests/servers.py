@@ -31,6 +31,7 @@ def server_env(**extra: str) -> dict:
     """Return the environment a server process needs to share this test's
     database, cache keys and channel layer groups."""
     env = {**os.environ, "DATABASE_URL": database_url(), "LOG_LEVEL": "WARNING"}
+    env["SECRET_KEY"] = settings.SECRET_KEY
     env["CACHE_KEY_PREFIX"] = settings.CACHES["default"].get("KEY_PREFIX", "")
     layer = settings.CHANNEL_LAYERS["default"].get("CONFIG", {})
     if "prefix" in layer:

@@ -8,20 +8,12 @@ or a clerk would.
 """
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from inventory import services
 from orders.services import order_place
-from tests.ports import closed_port
+from tests.servers import asgi_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -32,77 +24,17 @@ FLAGS = [
     "--disable-gpu",
     "--disable-background-networking",
 ]
-ROOT = Path(__file__).resolve().parent.parent
-UVICORN = Path(sys.executable).parent / "uvicorn"
 # Long enough for the socket, the relay and a poll round; a passing run
 # waits only as long as the change takes to show.
 SOON = 8_000
 LOW = "Low stock: only a few left"
 
 
-def database_url() -> str:
-    """Return a URL naming the database this test runs in."""
-    db = connection.settings_dict
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
-
-
-def server_env() -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "RELAY_INTERVAL_SECONDS": "0.2",
-        "LIVE_CHECK_SECONDS": "2",
-        # This process moves the availability cache's pointers on commit;
-        # the server must read them under the same keys.
-        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    if settings.REDIS_URL:
-        env["REDIS_URL"] = settings.REDIS_URL
-    return env
-
-
-def wait_until_serving(url: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"uvicorn stopped:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/static/js/live.js", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"uvicorn did not answer within 20 s:\n{log.read_text()}")
-
-
 @pytest.fixture
-def shop(transactional_db, warehouses, tmp_path):
+def shop(transactional_db, warehouses):
     """Serve the shop over ASGI on a free port; yield its base URL."""
-    port = closed_port()
-    log = tmp_path / "uvicorn.log"
-    command = [
-        str(UVICORN),
-        "officeshop.asgi:application",
-        "--host=127.0.0.1",
-        f"--port={port}",
-        "--lifespan=on",
-        "--log-level=warning",
-    ]
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=server_env(), stdout=out, stderr=out
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, server, log)
+    with asgi_server() as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture
@@ -223,18 +155,14 @@ def test_it_flags_a_cart_line_when_another_shopper_takes_the_last_units(
 
     restock("LIVE-LAMP", 5)
 
-    expect(row.locator("[data-restored]")).to_have_text(
-        "Available again", timeout=SOON
-    )
+    expect(row.locator("[data-restored]")).to_have_text("Available again", timeout=SOON)
     expect(row.locator("[data-problem]")).to_be_hidden()
     expect(row.locator(".badge")).to_have_text("In stock")
     expect(checkout).to_be_visible()
     expect(blocked).to_be_hidden()
 
 
-def test_it_polls_while_sockets_fail_and_returns_to_the_socket(
-    shop, browser, make_sku
-):
+def test_it_polls_while_sockets_fail_and_returns_to_the_socket(shop, browser, make_sku):
     make_sku("LIVE-SHELF", threshold=1, EAST=4)
     blocked = {"now": True}
 

@@ -16,6 +16,7 @@ def test_it_grants_exactly_the_stock_on_sqlite(tmp_path):
         if key not in ("DATABASE_URL", "REDIS_URL")
     }
     env["OFFICESHOP_VAR_DIR"] = str(tmp_path)
+    env["SECRET_KEY"] = "sqlite-race-test"
 
     done = subprocess.run(
         [sys.executable, "-m", "tests.sqlite_race", "5", "30"],
