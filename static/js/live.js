@@ -8,6 +8,8 @@
  * sequence, so nothing committed between render and subscribe is missed.
  * When sockets keep failing, the page polls the availability API instead
  * and goes back to the socket as soon as one opens again.
+ * document.body.dataset.liveState says which: "connecting", "socket" or
+ * "polling".
  */
 (() => {
   "use strict";
@@ -30,7 +32,7 @@
   const ASK_AGAIN_MS = 3000;
   const ANNOUNCE_DELAY_MS = 500;
 
-  const words = JSON.parse(
+  const statusWords = JSON.parse(
     document.getElementById("status-words")?.textContent || "{}",
   );
   const skus = collectSkus();
@@ -40,10 +42,10 @@
     socket: null,
     failures: 0,
     polling: false,
-    pollTimer: 0,
     // Each run of polling has its own round, so a request still out when
     // polling stopped and started again cannot start a second loop.
     pollRound: 0,
+    pollTimer: 0,
     retryTimer: 0,
     stableTimer: 0,
   };
@@ -62,24 +64,25 @@
       // Elements rendered at different moments: follow from the oldest.
       if (sequence < sku.sequence) sku.sequence = sequence;
       sku.name = sku.name || element.dataset.name || code;
-      sku.status = sku.status || statusIn(element);
+      const badge = element.closest("[data-status]") ||
+        element.querySelector("[data-status]");
+      sku.status = sku.status || badge?.dataset.status || null;
+      sku.eta = sku.eta || element.querySelector(".restock time")?.dateTime || null;
       found.set(code, sku);
     }
     return found;
   }
 
-  function statusIn(element) {
-    const badge = element.closest("[data-status]") ||
-      element.querySelector("[data-status]");
-    return badge ? badge.dataset.status : null;
-  }
-
-  /** Return the elements of a SKU matching selector, or inside one. */
+  /** Return a SKU's elements matching selector, or inside one of them. */
   function elementsOf(code, selector = "") {
     const sku = `[data-sku="${CSS.escape(code)}"]`;
     return document.querySelectorAll(
       selector ? `${selector}${sku}, ${sku} ${selector}` : sku,
     );
+  }
+
+  function words(status) {
+    return statusWords[status] || status;
   }
 
   /** Show figures (an event, a snapshot or an API answer) for a SKU. */
@@ -92,7 +95,7 @@
     else if (figures.warehouses) sku.eta = earliestEta(figures.warehouses);
 
     for (const element of elementsOf(sku.code)) {
-      element.dataset.sequence = String(figures.sequence);
+      element.dataset.sequence = String(sku.sequence);
     }
     for (const badge of elementsOf(sku.code, ".badge")) drawBadge(badge, sku);
     for (const section of elementsOf(sku.code, ".stock")) {
@@ -101,10 +104,9 @@
     drawAddButtons(sku);
     const lineNews = drawLines(sku);
 
+    // One message per change: a cart line's fate matters more there.
     if (lineNews) announce(sku, lineNews);
-    else if (before && before !== sku.status) {
-      announce(sku, words[sku.status] || sku.status);
-    }
+    else if (before && before !== sku.status) announce(sku, words(sku.status));
   }
 
   function drawBadge(badge, sku) {
@@ -113,7 +115,7 @@
     }
     badge.classList.add(`badge-${sku.status}`);
     badge.dataset.status = sku.status;
-    badge.textContent = words[sku.status] || sku.status;
+    badge.textContent = words(sku.status);
   }
 
   function drawStock(section, sku, warehouses) {
@@ -131,45 +133,33 @@
     }
     if (restock) restock.hidden = !(sku.status === "restocking" && sku.eta);
 
-    const table = section.querySelector("table.warehouses");
-    if (table && warehouses) drawWarehouses(table, warehouses);
+    const body = section.querySelector("table.warehouses tbody");
+    if (body && warehouses) drawWarehouses(body, warehouses);
   }
 
-  function drawWarehouses(table, warehouses) {
-    const body = table.tBodies[0];
-    // Keep the names the server rendered; a new warehouse gets its code.
+  function drawWarehouses(body, warehouses) {
+    // Keep the names the server rendered; a new warehouse shows its code.
     const names = new Map();
     for (const row of body.rows) {
       names.set(row.dataset.warehouse, row.cells[0].textContent);
     }
-    body.replaceChildren(
-      ...warehouses.map((entry) => warehouseRow(entry, names)),
-    );
+    body.replaceChildren(...warehouses.map((entry) => {
+      const name = names.get(entry.warehouse) || entry.warehouse;
+      const eta = entry.incoming && entry.restock_eta;
+      const row = make("tr");
+      row.dataset.warehouse = entry.warehouse;
+      row.append(
+        make("th", { scope: "row", textContent: name }),
+        make("td", { className: "num", textContent: entry.available }),
+        make("td", { className: "num", textContent: entry.incoming }),
+        make("td", { textContent: eta ? shortDate.format(parseDay(eta)) : "–" }),
+      );
+      return row;
+    }));
   }
 
-  function warehouseRow(entry, names) {
-    const row = document.createElement("tr");
-    row.dataset.warehouse = entry.warehouse;
-    const name = document.createElement("th");
-    name.scope = "row";
-    name.textContent = names.get(entry.warehouse) || entry.warehouse;
-    const expected = entry.incoming && entry.restock_eta
-      ? shortDate.format(parseDay(entry.restock_eta))
-      : "–";
-    row.append(
-      name,
-      cell(entry.available, "num"),
-      cell(entry.incoming, "num"),
-      cell(expected),
-    );
-    return row;
-  }
-
-  function cell(text, className) {
-    const td = document.createElement("td");
-    if (className) td.className = className;
-    td.textContent = String(text);
-    return td;
+  function make(tag, properties = {}) {
+    return Object.assign(document.createElement(tag), properties);
   }
 
   function drawAddButtons(sku) {
@@ -180,7 +170,7 @@
     }
   }
 
-  /** Mark cart lines of a SKU; return what changed for a listener. */
+  /** Mark a SKU's cart lines; return what changed, for a listener. */
   function drawLines(sku) {
     let news = null;
     for (const row of elementsOf(sku.code, "[data-quantity]")) {
@@ -200,7 +190,7 @@
     return quantity > available ? "short" : "ok";
   }
 
-  // The same words the cart page renders (orders.cart.CartLine).
+  // The words the cart page renders (orders.cart.CartLine).
   function problemText(state, available) {
     if (state === "out") return "Out of stock";
     return state === "short" ? `Only ${available} left` : null;
@@ -220,11 +210,12 @@
     }
     const badge = row.querySelector(".badge");
     if (badge) badge.hidden = state !== "ok";
+    // "Available again" stays until the line is short once more.
     const note = row.querySelector("[data-restored]");
     if (note && (restored || state !== "ok")) note.hidden = !restored;
   }
 
-  /** Disable checkout, with the reasons, while any line is short. */
+  /** Disable checkout, saying why, while any line cannot be had. */
   function drawCheckout() {
     const blocked = document.querySelector("[data-checkout-blocked]");
     const link = document.querySelector("[data-checkout-link]");
@@ -234,17 +225,12 @@
     for (const row of document.querySelectorAll("tr[data-quantity]")) {
       const available = Number(row.dataset.available);
       const state = lineState(Number(row.dataset.quantity), available);
-      if (state !== "ok") {
-        fixes.push(fixText(state, row.dataset.name, available));
-      }
+      if (state !== "ok") fixes.push(fixText(state, row.dataset.name, available));
     }
 
-    const list = blocked.querySelector(".fixes");
-    list.replaceChildren(...fixes.map((text) => {
-      const item = document.createElement("li");
-      item.textContent = text;
-      return item;
-    }));
+    blocked.querySelector(".fixes").replaceChildren(
+      ...fixes.map((text) => make("li", { textContent: text })),
+    );
     const count = fixes.length;
     blocked.querySelector("button").textContent =
       `Check out: fix ${count} line${count === 1 ? "" : "s"} first`;
@@ -252,7 +238,7 @@
     link.hidden = count > 0;
   }
 
-  /** Tell screen readers of a change, one message per SKU per moment. */
+  /** Tell screen readers of a change: one message per SKU per moment. */
   function announce(sku, text) {
     announcements.set(sku.code, `${sku.name}: ${text}`);
     clearTimeout(announceTimer);
@@ -263,14 +249,10 @@
     }, ANNOUNCE_DELAY_MS);
   }
 
-  // ---- Dates, as the server renders them ("F j, Y" and "M j, Y") ------
-
-  const longDate = new Intl.DateTimeFormat("en-US", {
-    year: "numeric", month: "long", day: "numeric", timeZone: "UTC",
-  });
-  const shortDate = new Intl.DateTimeFormat("en-US", {
-    year: "numeric", month: "short", day: "numeric", timeZone: "UTC",
-  });
+  // Dates as the server renders them ("F j, Y" and "M j, Y").
+  const dateStyle = { year: "numeric", day: "numeric", timeZone: "UTC" };
+  const longDate = new Intl.DateTimeFormat("en-US", { ...dateStyle, month: "long" });
+  const shortDate = new Intl.DateTimeFormat("en-US", { ...dateStyle, month: "short" });
 
   function parseDay(text) {
     const [year, month, day] = text.split("-").map(Number);
@@ -278,13 +260,12 @@
   }
 
   // A snapshot carries warehouses but no restock date: the date shown is
-  // the first one among warehouses with stock incoming, as the server's.
+  // the first among warehouses with stock incoming, as on the server.
   function earliestEta(warehouses) {
     const dates = warehouses
       .filter((entry) => entry.incoming > 0 && entry.restock_eta)
-      .map((entry) => entry.restock_eta)
-      .sort();
-    return dates[0] || null;
+      .map((entry) => entry.restock_eta);
+    return dates.sort()[0] || null;
   }
 
   // ---- Messages from the socket --------------------------------------
@@ -339,7 +320,7 @@
         if (answer && answer.sequence >= sku.sequence) apply(sku, answer);
       } while (sku.readAgain);
     } catch {
-      // The next event or poll reads again; the totals are already right.
+      // The totals are right already; the next event reads again.
     } finally {
       sku.reading = false;
     }
@@ -351,11 +332,11 @@
       headers: { Accept: "application/json" },
       cache: "no-store",
     });
-    if (!response.ok) throw new Error(`availability answered ${response.status}`);
+    if (!response.ok) throw new Error(`availability: ${response.status}`);
     return (await response.json()).results;
   }
 
-  // ---- The socket, and polling when it fails ------------------------
+  // ---- The socket, and polling while it fails -----------------------
 
   function setState(state) {
     document.body.dataset.liveState = state;
@@ -370,9 +351,7 @@
   function subscribeAll() {
     const since = {};
     for (const sku of skus.values()) {
-      if (Number.isInteger(sku.sequence) && sku.sequence >= 0) {
-        since[sku.code] = sku.sequence;
-      }
+      if (sku.sequence >= 0) since[sku.code] = sku.sequence;
     }
     // Limitation: the server follows at most 100 SKUs a socket; no page
     // shows more (a catalog page has 24, a cart at most 50 lines).
@@ -388,11 +367,10 @@
     const socket = new WebSocket(`${scheme}//${location.host}${SOCKET_PATH}`);
     live.socket = socket;
     // A socket replaced by a newer one must not touch the page any more.
-    socket.addEventListener("open", () => socket === live.socket && onOpen());
-    socket.addEventListener("message", (event) => {
-      if (socket === live.socket) onMessage(event.data);
-    });
-    socket.addEventListener("close", () => socket === live.socket && onClose());
+    const mine = (handler) => (event) => socket === live.socket && handler(event);
+    socket.addEventListener("open", mine(onOpen));
+    socket.addEventListener("message", mine((event) => onMessage(event.data)));
+    socket.addEventListener("close", mine(onClose));
   }
 
   function onOpen() {
@@ -413,10 +391,10 @@
       startPolling();
       const [low, high] = RETRY_WHILE_POLLING_MS;
       live.retryTimer = setTimeout(connect, low + Math.random() * (high - low));
-      return;
+    } else {
+      setState("connecting");
+      live.retryTimer = setTimeout(connect, backoff(live.failures));
     }
-    setState("connecting");
-    live.retryTimer = setTimeout(connect, backoff(live.failures));
   }
 
   // Exponential, with jitter, so that a restarted server is not met by
@@ -441,7 +419,6 @@
 
   async function poll(round) {
     const codes = [...skus.keys()];
-    const current = () => live.polling && live.pollRound === round;
     for (let start = 0; start < codes.length; start += POLL_CHUNK) {
       let answers = [];
       try {
@@ -451,18 +428,14 @@
       }
       // A socket may have opened while the request was out; from then on
       // it is the one source of figures.
-      if (!current()) return;
-      applyPolled(answers);
+      if (!live.polling || live.pollRound !== round) return;
+      for (const answer of answers) {
+        const sku = skus.get(answer.sku);
+        // Only newer figures: a poll never takes the page back in time.
+        if (sku && answer.sequence > sku.sequence) apply(sku, answer);
+      }
     }
     live.pollTimer = setTimeout(() => poll(round), POLL_MS);
-  }
-
-  function applyPolled(answers) {
-    for (const answer of answers) {
-      const sku = skus.get(answer.sku);
-      // Only newer figures: a poll must never take the page back in time.
-      if (sku && answer.sequence > sku.sequence) apply(sku, answer);
-    }
   }
 
   // The browser says the network is back: try the socket now rather
