@@ -1,7 +1,8 @@
 """Reads of the catalog for the storefront pages.
 
 Every read here takes a constant number of queries, however many SKUs it
-returns: levels come through ``inventory.selectors.skus_with_levels``.
+returns; their figures come through ``inventory.selectors.availability_for``,
+from the availability cache where it is current.
 """
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from inventory.availability import STATUS_WORDS
-from inventory.selectors import sku_availability, skus_with_levels
+from inventory.selectors import availability_for
 
 from .models import Condition, Sku
 
@@ -25,14 +26,18 @@ class ProductCard:
     status_words: str
 
 
-def product_card(sku: Sku) -> ProductCard:
-    """Return the card of a SKU whose levels were prefetched."""
-    figures = sku_availability(sku)
-    return ProductCard(
-        sku=sku,
-        figures=figures,
-        status_words=STATUS_WORDS[figures["status"]],
-    )
+def product_cards(skus: list[Sku]) -> list[ProductCard]:
+    """Return the cards of ``skus``, in order, their figures read at once."""
+    figures = {a["sku"]: a for a in availability_for([sku.code for sku in skus])}
+    return [
+        ProductCard(
+            sku=sku,
+            figures=figures[sku.code],
+            status_words=STATUS_WORDS[figures[sku.code]["status"]],
+        )
+        for sku in skus
+        if sku.code in figures
+    ]
 
 
 def category_tree() -> dict[str, list[str]]:
@@ -55,10 +60,9 @@ def skus_for_catalog(
 ) -> QuerySet:
     """Return the new-condition SKUs matching the filters, by name.
 
-    ``search`` matches a name or a code, ignoring case. Levels are
-    prefetched, so a page of them costs one query more, whatever its size.
+    ``search`` matches a name or a code, ignoring case.
     """
-    skus = skus_with_levels().filter(condition=Condition.NEW)
+    skus = Sku.objects.filter(condition=Condition.NEW)
 
     search = search.strip()[:MAX_SEARCH_LENGTH]
     if search:
@@ -71,12 +75,10 @@ def skus_for_catalog(
 
 
 def sku_with_sibling(code: str) -> tuple[Sku | None, Sku | None]:
-    """Return the SKU named ``code`` and its twin or original, levels
-    prefetched. Two queries; (None, None) for an unknown code."""
+    """Return the SKU named ``code`` and its twin or original. One query;
+    (None, None) for an unknown code."""
     found = list(
-        skus_with_levels().filter(
-            Q(code=code) | Q(original__code=code) | Q(twin__code=code)
-        )
+        Sku.objects.filter(Q(code=code) | Q(original__code=code) | Q(twin__code=code))
     )
     sku = next((s for s in found if s.code == code), None)
     if sku is None:

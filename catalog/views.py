@@ -19,14 +19,15 @@ PAGE_SIZE = 24
 def catalog(request: HttpRequest) -> HttpResponse:
     """List new-condition products, filtered and paginated.
 
-    Query count: the category list, the page count, the page and its
-    levels; the same for 3 products as for 3,000.
+    Query count: the category list, the page count, the page and (unless
+    the availability cache holds them) its levels; the same for 3 products
+    as for 3,000.
     """
     form = CatalogFilterForm(request.GET, tree=selectors.category_tree())
     skus = selectors.skus_for_catalog(**form.filters())
 
     page = Paginator(skus, PAGE_SIZE).get_page(request.GET.get("page"))
-    cards = [selectors.product_card(sku) for sku in page.object_list]
+    cards = selectors.product_cards(list(page.object_list))
     return render(
         request,
         "catalog/catalog.html",
@@ -40,7 +41,8 @@ def product(request: HttpRequest, code: str) -> HttpResponse:
     sku, sibling = selectors.sku_with_sibling(code)
     if sku is None:
         raise Http404("No product with this code.")
-    card = selectors.product_card(sku)
+    cards = selectors.product_cards([sku, sibling] if sibling else [sku])
+    card = cards[0]
 
     form = AddToCartForm(
         request.POST if request.method == "POST" else None,
@@ -56,7 +58,7 @@ def product(request: HttpRequest, code: str) -> HttpResponse:
 
     context = {
         "card": card,
-        "sibling": sibling and selectors.product_card(sibling),
+        "sibling": cards[1] if sibling else None,
         "form": form,
     }
     return render(request, "catalog/product.html", context)

@@ -16,7 +16,7 @@ from catalog.models import Sku
 from inventory.availability import STATUS_WORDS
 from inventory.errors import StockError
 from inventory.idempotency import fingerprint, idempotent_call
-from inventory.selectors import sku_availability, skus_with_levels
+from inventory.selectors import availability_for
 from inventory.services import (
     MAX_QUANTITY,
     reservation_create,
@@ -123,11 +123,12 @@ class CartLine:
 def cart_lines(cart: dict[str, int]) -> list[CartLine]:
     """Return the lines of ``cart`` whose SKUs exist, in the cart's
     order. Two queries, however many lines."""
-    found = {sku.code: sku for sku in skus_with_levels(cart)}
+    found = {sku.code: sku for sku in Sku.objects.filter(code__in=list(cart))}
+    figures = {a["sku"]: a for a in availability_for(list(found))}
     return [
-        CartLine(sku=found[code], quantity=qty, figures=sku_availability(found[code]))
+        CartLine(sku=found[code], quantity=qty, figures=figures[code])
         for code, qty in cart.items()
-        if code in found
+        if code in found and code in figures
     ]
 
 

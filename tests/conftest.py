@@ -59,6 +59,22 @@ def _fresh_cache_namespace(settings):
     settings.CACHES = caches
 
 
+@pytest.fixture(autouse=True)
+def _cache_only_where_commits_happen(request, settings):
+    """Turn the availability cache off in tests that never commit.
+
+    The cache is told of a change on commit; a test wrapped in a
+    transaction that is rolled back never commits, so it would read its
+    own earlier answers. Transactional tests keep the cache on.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(
+        marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+    ) or {"transactional_db", "live_server"} & set(request.fixturenames)
+    if not transactional:
+        settings.AVAILABILITY_CACHE = False
+
+
 @pytest.fixture
 def warehouses(db) -> dict[str, Warehouse]:
     return {

@@ -154,7 +154,7 @@ def test_it_reads_the_catalog_in_the_same_queries_for_3_or_30(client, make_sku):
         make_sku(f"B-{n:02d}", WEST=2)
     many = count_catalog_queries(client)
 
-    assert few == many == 4
+    assert few == many <= 5
 
 
 # The product page
