@@ -33,11 +33,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def http_server(database_url: str, *, workers: int = 4):
-    """Serve the shop's HTTP API with gunicorn's sync workers."""
+def http_server(database_url: str, *, workers: int = 4, **env_overrides: str):
+    """Serve the shop's HTTP API with gunicorn's sync workers; any
+    ``env_overrides`` replace the bench process's own settings."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
     env.setdefault("SECRET_KEY", "officeshop-bench-key")
+    env.update(env_overrides)
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),

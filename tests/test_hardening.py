@@ -113,7 +113,7 @@ def test_it_will_not_start_without_a_secret_key_when_debug_is_off():
 def test_it_gives_database_connections_back_under_asgi(make_sku):
     make_sku("POOL-1", EAST=5)
 
-    with asgi_server(DATABASE_POOL_SIZE="4") as url:
+    with asgi_server(DATABASE_POOL_SIZE="4", PGAPPNAME="pool-check") as url:
 
         def read_many():
             for _ in range(15):
@@ -125,15 +125,16 @@ def test_it_gives_database_connections_back_under_asgi(make_sku):
             thread.start()
         for thread in threads:
             thread.join()
-        server_connections = _connections_other_than_mine()
+        server_connections = _connections_named("pool-check")
 
     assert 1 <= server_connections <= 4
 
 
-def _connections_other_than_mine() -> int:
+def _connections_named(application: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND application_name = %s",
+            [application],
         )
         return cursor.fetchone()[0]
