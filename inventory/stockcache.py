@@ -8,11 +8,13 @@ pointer only ever moves forward, so a slow reader storing what it read
 cannot move it back.
 """
 
+import functools
 import logging
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +32,24 @@ def enabled() -> bool:
     return settings.AVAILABILITY_CACHE
 
 
+@functools.cache
+def _database_identity() -> str:
+    """Return what tells this database from an earlier one of the same
+    name: sequences start again in a recreated database, and pointers left
+    by the old one must not shadow them."""
+    if connection.vendor != "postgresql":
+        return "0"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
+        return str(cursor.fetchone()[0])
+
+
 def _pointer_key(code: str) -> str:
-    return f"stock:seq:{quote(code, safe='')}"
+    return f"stock:{_database_identity()}:seq:{quote(code, safe='')}"
 
 
 def _answer_key(code: str, sequence: int) -> str:
-    return f"stock:avail:{quote(code, safe='')}:{sequence}"
+    return f"stock:{_database_identity()}:avail:{quote(code, safe='')}:{sequence}"
 
 
 def _move_forward(pointers: dict[str, int]) -> None:
