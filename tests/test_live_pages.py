@@ -26,7 +26,7 @@ FLAGS = [
 ]
 # Long enough for the socket, the relay and a poll round; a passing run
 # waits only as long as the change takes to show.
-SOON = 8_000
+SOON = 10_000
 LOW = "Low stock: only a few left"
 
 

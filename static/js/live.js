@@ -35,6 +35,11 @@
   const statusWords = JSON.parse(
     document.getElementById("status-words")?.textContent || "{}",
   );
+  // Dates as the server renders them ("F j, Y" and "M j, Y").
+  const dateStyle = { year: "numeric", day: "numeric", timeZone: "UTC" };
+  const longDate = new Intl.DateTimeFormat("en-US", { ...dateStyle, month: "long" });
+  const shortDate = new Intl.DateTimeFormat("en-US", { ...dateStyle, month: "short" });
+
   const skus = collectSkus();
   if (skus.size === 0) return;
 
@@ -248,11 +253,6 @@
       announcements.clear();
     }, ANNOUNCE_DELAY_MS);
   }
-
-  // Dates as the server renders them ("F j, Y" and "M j, Y").
-  const dateStyle = { year: "numeric", day: "numeric", timeZone: "UTC" };
-  const longDate = new Intl.DateTimeFormat("en-US", { ...dateStyle, month: "long" });
-  const shortDate = new Intl.DateTimeFormat("en-US", { ...dateStyle, month: "short" });
 
   function parseDay(text) {
     const [year, month, day] = text.split("-").map(Number);
