@@ -5,29 +5,9 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
-COLUMNS = [
-    "Row ID",
-    "Order ID",
-    "Order Date",
-    "Ship Date",
-    "Ship Mode",
-    "Customer ID",
-    "Customer Name",
-    "Segment",
-    "Country",
-    "City",
-    "State",
-    "Postal Code",
-    "Region",
-    "Product ID",
-    "Category",
-    "Sub-Category",
-    "Product Name",
-    "Sales",
-    "Quantity",
-    "Discount",
-    "Profit",
-]
+from catalog.orderfile import SUPERSTORE_COLUMNS
+
+COLUMNS = SUPERSTORE_COLUMNS
 KINDS = [
     ("FUR", "Furniture", "Chairs", "Task Chair"),
     ("FUR", "Furniture", "Tables", "Meeting Table"),

@@ -155,6 +155,15 @@ def _postal_code(value: str) -> str:
     return text.zfill(5) if text.isdigit() else text
 
 
+# Every column of the format, in the order the published files have them;
+# the loader needs only those in PARSERS, wherever they stand.
+SUPERSTORE_COLUMNS = [
+    "Row ID", "Order ID", "Order Date", "Ship Date", "Ship Mode",
+    "Customer ID", "Customer Name", "Segment", "Country", "City", "State",
+    "Postal Code", "Region", "Product ID", "Category", "Sub-Category",
+    "Product Name", "Sales", "Quantity", "Discount", "Profit",
+]  # fmt: skip
+
 # Bounds no real order line comes near; past them a value is a typo, and
 # it would overflow the figures and prices it becomes.
 MAX_SALES = Decimal(10_000_000)

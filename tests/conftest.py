@@ -7,6 +7,7 @@ row locks to race against.
 """
 
 import copy
+import os
 import uuid
 from decimal import Decimal
 
@@ -20,6 +21,13 @@ from inventory.models import StockLevel, Warehouse
 from inventory.seeding import levels_seed
 
 WAREHOUSE_CODES = ("CENTRAL", "EAST", "SOUTH", "WEST")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -165,3 +173,22 @@ def customer_api(customer) -> APIClient:
     token, _ = Token.objects.get_or_create(user=customer)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium under Playwright; never a downloaded browser."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is missing: `make test` installs it")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's
+    # own ORM calls are still plain synchronous ones.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield chromium
+        chromium.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

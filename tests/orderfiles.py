@@ -3,29 +3,9 @@
 import csv
 from pathlib import Path
 
-HEADER = [
-    "Row ID",
-    "Order ID",
-    "Order Date",
-    "Ship Date",
-    "Ship Mode",
-    "Customer ID",
-    "Customer Name",
-    "Segment",
-    "Country",
-    "City",
-    "State",
-    "Postal Code",
-    "Region",
-    "Product ID",
-    "Category",
-    "Sub-Category",
-    "Product Name",
-    "Sales",
-    "Quantity",
-    "Discount",
-    "Profit",
-]
+from catalog.orderfile import SUPERSTORE_COLUMNS
+
+HEADER = SUPERSTORE_COLUMNS
 
 
 def sale(

@@ -1,7 +1,5 @@
 """A shopper in a real Chromium: catalog, product, cart, checkout."""
 
-import os
-
 import pytest
 
 from orders.models import Order
@@ -9,31 +7,10 @@ from tests.conftest import level
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-]
-
 
 @pytest.fixture
-def page():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is missing: `make test` installs it")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's
-    # own ORM reads are still plain synchronous calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=FLAGS
-        )
-        yield browser.new_page()
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def page(browser):
+    return browser.new_page()
 
 
 def test_it_sells_a_chair_through_the_pages(page, live_server, make_sku):

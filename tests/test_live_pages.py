@@ -7,8 +7,6 @@ changes stock through the services in this process, as another shopper
 or a clerk would.
 """
 
-import os
-
 import pytest
 
 from inventory import services
@@ -17,13 +15,6 @@ from tests.servers import asgi_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-]
 # Long enough for the socket, the relay and a poll round; a passing run
 # waits only as long as the change takes to show.
 SOON = 10_000
@@ -35,24 +26,6 @@ def shop(transactional_db, warehouses):
     """Serve the shop over ASGI on a free port; yield its base URL."""
     with asgi_server() as url:
         yield url
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is missing: `make test` installs it")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's
-    # own ORM calls are still plain synchronous ones.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=FLAGS
-        )
-        yield chromium
-        chromium.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def shopper(browser):

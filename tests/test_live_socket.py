@@ -256,3 +256,25 @@ def test_it_keeps_receiving_after_the_group_expiry(make_sku, settings):
     start, message = run(scenario)
 
     assert message["sequence"] == start + 1
+
+
+def test_it_prunes_published_history_past_its_age(make_sku, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from inventory.tasks import stock_events_prune
+
+    sku = make_sku("LIVE-9", EAST=3)
+    services.reservation_create(lines=[(sku.code, 1)])
+    old = timezone.now() - timedelta(days=2)
+    StockEvent.objects.filter(sku=sku).update(created_at=old, published_at=old)
+    services.reservation_create(lines=[(sku.code, 1)])
+    settings.EVENT_HISTORY_SECONDS = 86400
+
+    pruned = stock_events_prune.apply().get()
+
+    assert pruned == 2
+    assert list(
+        StockEvent.objects.filter(sku=sku).values_list("sequence", flat=True)
+    ) == [sku.sequence + 2]
