@@ -14,16 +14,12 @@ import asyncio
 import contextlib
 import json
 import math
-import os
 import random
 import statistics
-import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.db import connection
 from websockets.asyncio.client import ClientConnection, connect
@@ -33,7 +29,7 @@ from inventory.models import StockEvent
 from inventory.services import reservation_create
 
 from .seed import seed_hot_sku
-from .support import ROOT, free_port, wait_for
+from .support import gunicorn
 
 SOCKETS = 500
 SKUS = 50
@@ -100,34 +96,14 @@ def run(database_url: str) -> dict:
     }
 
 
-@contextlib.contextmanager
 def asgi_server(database_url: str):
     """Serve the shop as `make run` does; yield the port."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "officeshop.asgi:application",
-            "--worker-class=officeshop.workers.ShopWorker",
-            f"--workers={WORKERS}",
-            f"--bind=127.0.0.1:{port}",
-            "--log-level=warning",
-        ],
-        cwd=ROOT,
-        env=env,
+    return gunicorn(
+        database_url,
+        "officeshop.asgi:application",
+        "--worker-class=officeshop.workers.ShopWorker",
+        f"--workers={WORKERS}",
     )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/healthz")
-        yield port
-    finally:
-        # Gunicorn waits up to its graceful timeout (30 s) for open sockets.
-        process.terminate()
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def _measure(url: str, sequences: dict[str, int]) -> Tally:

@@ -33,9 +33,8 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def http_server(database_url: str, *, workers: int = 4, **env_overrides: str):
-    """Serve the shop's HTTP API with gunicorn's sync workers; any
-    ``env_overrides`` replace the bench process's own settings."""
+def gunicorn(database_url: str, *args: str, **env_overrides: str):
+    """Run gunicorn with ``args`` on a free local port; yield the port."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
     env.setdefault("SECRET_KEY", "officeshop-bench-key")
@@ -43,9 +42,8 @@ def http_server(database_url: str, *, workers: int = 4, **env_overrides: str):
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
-            "officeshop.wsgi:application",
+            *args,
             f"--bind=127.0.0.1:{port}",
-            f"--workers={workers}",
             "--log-level=warning",
         ],
         cwd=ROOT,
@@ -55,8 +53,23 @@ def http_server(database_url: str, *, workers: int = 4, **env_overrides: str):
         wait_for(f"http://127.0.0.1:{port}/healthz")
         yield port
     finally:
+        # Gunicorn waits up to its graceful timeout (30 s) for open sockets.
         process.terminate()
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def http_server(database_url: str, *, workers: int = 4, **env_overrides: str):
+    """Serve the shop's HTTP API with gunicorn's sync workers."""
+    return gunicorn(
+        database_url,
+        "officeshop.wsgi:application",
+        f"--workers={workers}",
+        **env_overrides,
+    )
 
 
 def wait_for(url: str, timeout: float = 30.0) -> None:
