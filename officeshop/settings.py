@@ -7,6 +7,7 @@ database or broker server at all.
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -286,6 +287,10 @@ LIVE_CHECK_SECONDS = float(os.environ.get("LIVE_CHECK_SECONDS") or 10)
 CHANNEL_GROUP_EXPIRY = env_int("CHANNEL_GROUP_EXPIRY", 86400)
 if REDIS_URL:
     CHANNEL_LAYERS["default"]["CONFIG"]["group_expiry"] = CHANNEL_GROUP_EXPIRY
+    # A socket's queue; past it channels-redis drops messages (FINDINGS.md).
+    # The consumer refills any gap from the database, but a deeper queue
+    # rides out a burst on a busy SKU without that round trip.
+    CHANNEL_LAYERS["default"]["CONFIG"]["capacity"] = env_int("CHANNEL_CAPACITY", 1000)
 # Availability answers are cached only in a cache every process shares;
 # a per-process cache could not be told of another process's commits.
 AVAILABILITY_CACHE = bool(REDIS_URL)
@@ -294,3 +299,10 @@ CELERY_BEAT_SCHEDULE["prune-stock-events"] = {
     "task": "inventory.tasks.stock_events_prune",
     "schedule": 3600.0,
 }
+
+# WhiteNoise hands Django a file iterator that is synchronous; under ASGI
+# Django reads it in a thread and warns about each static file served.
+warnings.filterwarnings(
+    "ignore",
+    message="StreamingHttpResponse must consume synchronous iterators",
+)
