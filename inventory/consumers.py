@@ -43,11 +43,24 @@ class InventoryConsumer(AsyncWebsocketConsumer):
         await self.accept()
         self.checker = asyncio.create_task(self._check_periodically())
 
+    async def __call__(self, scope, receive, send):
+        # However the consumer ends (a clean close, or a send to a client
+        # already gone raising out of a handler), its checker must stop and
+        # it must leave its groups, or both outlive the socket.
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._leave()
+
     async def disconnect(self, code: int) -> None:
+        await self._leave()
+
+    async def _leave(self) -> None:
         checker = getattr(self, "checker", None)
         if checker:
             checker.cancel()
-        for sku_id in getattr(self, "sent", {}):
+        sent, self.sent = getattr(self, "sent", {}), {}
+        for sku_id in sent:
             await self.channel_layer.group_discard(sku_group(sku_id), self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
@@ -72,14 +85,15 @@ class InventoryConsumer(AsyncWebsocketConsumer):
     def _parse(self, text_data, bytes_data) -> dict:
         if text_data is None:
             raise BadMessage("invalid_message", "send JSON text frames")
-        if len(text_data.encode()) > settings.LIVE_MAX_MESSAGE_BYTES:
+        size = len(text_data.encode("utf-8", "surrogatepass"))
+        if size > settings.LIVE_MAX_MESSAGE_BYTES:
             raise BadMessage(
                 "message_too_large",
                 f"messages are at most {settings.LIVE_MAX_MESSAGE_BYTES} bytes",
             )
         try:
             request = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise BadMessage("invalid_message", "the message is not JSON") from None
         return _check_request(request)
 
@@ -143,6 +157,10 @@ class InventoryConsumer(AsyncWebsocketConsumer):
                 await self._check()
             except asyncio.CancelledError:
                 raise
+            except OSError:
+                # The client is gone (uvicorn's ClientDisconnected is one).
+                await self._leave()
+                return
             except Exception:
                 logger.exception("periodic stock check failed")
 
@@ -173,8 +191,10 @@ def _check_request(request: object) -> dict:
             "too_many_skus",
             f"a socket follows at most {settings.LIVE_MAX_SKUS_PER_SOCKET} SKUs",
         )
-    if not all(isinstance(c, str) and 0 < len(c) <= MAX_CODE_LENGTH for c in codes):
-        raise BadMessage("invalid_message", "each SKU code must be a short string")
+    if not all(_plain_code(code) for code in codes):
+        raise BadMessage(
+            "invalid_message", "each SKU code must be a short, printable string"
+        )
 
     since = request.get("since", {})
     if since is None:
@@ -190,3 +210,15 @@ def _check_request(request: object) -> dict:
         "subscribe": list(dict.fromkeys(codes)),
         "since": {code: seq for code, seq in since.items() if code in wanted},
     }
+
+
+def _plain_code(code: object) -> bool:
+    """Say whether ``code`` could name a SKU: the database cannot take a
+    NUL or a lone surrogate, so neither may reach a query."""
+    if not isinstance(code, str) or not 0 < len(code) <= MAX_CODE_LENGTH:
+        return False
+    try:
+        code.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return code.isprintable()

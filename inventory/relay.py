@@ -21,6 +21,7 @@ from django.utils import timezone
 from . import stockcache
 from .live import event_message, sku_group
 from .models import StockEvent
+from .services import reservations_expire_lapsed
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +38,21 @@ def pending_events(*, grace_seconds: float) -> list[StockEvent]:
     )
 
 
-def mark_published(events: list[StockEvent]) -> None:
-    StockEvent.objects.filter(
-        pk__in=[e.pk for e in events], published_at__isnull=True
-    ).update(published_at=timezone.now())
+def cache_forward(events: list[StockEvent]) -> None:
+    """Move the cache's pointers past ``events`` before anyone hears of
+    them: a process that died after its commit never did, and a page told
+    of a change must not then read the answer from before it."""
     newest: dict[str, int] = {}
     for event in events:
         code = event.payload["sku_id"]
         newest[code] = max(newest.get(code, 0), event.sequence)
-    # A process that died after its commit never moved the cache on.
     stockcache.sequence_bump(newest)
+
+
+def mark_published(events: list[StockEvent]) -> None:
+    StockEvent.objects.filter(
+        pk__in=[e.pk for e in events], published_at__isnull=True
+    ).update(published_at=timezone.now())
 
 
 async def relay_once(*, grace_seconds: float | None = None) -> int:
@@ -57,6 +63,7 @@ async def relay_once(*, grace_seconds: float | None = None) -> int:
     if not events:
         return 0
 
+    await database_sync_to_async(cache_forward)(events)
     layer = get_channel_layer()
     for event in events:
         await layer.group_send(
@@ -69,10 +76,21 @@ async def relay_once(*, grace_seconds: float | None = None) -> int:
 
 
 async def relay_forever() -> None:
-    """Publish leftovers until cancelled; survive any single failure."""
+    """Publish leftovers until cancelled; survive any single failure.
+
+    It also expires lapsed holds every RESERVATION_SWEEP_SECONDS, as the
+    beat job does, so that pages stop counting a lapsed hold even while
+    no Celery worker runs. Several processes sweeping is safe: expiry
+    locks each hold and does nothing to one already expired.
+    """
+    loop = asyncio.get_running_loop()
+    next_sweep = loop.time()
     while True:
         try:
             sent = await relay_once()
+            if loop.time() >= next_sweep:
+                next_sweep = loop.time() + settings.RESERVATION_SWEEP_SECONDS
+                await database_sync_to_async(reservations_expire_lapsed)()
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -49,7 +49,7 @@ RESERVATION_TTL_SECONDS = env_int("RESERVATION_TTL_SECONDS", 900)
 # Idempotency keys are kept this long, then pruned by a beat job.
 IDEMPOTENCY_KEY_TTL_SECONDS = env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 86400)
 # How often the beat job sweeps lapsed holds.
-RESERVATION_SWEEP_SECONDS = env_int("RESERVATION_SWEEP_SECONDS", 30)
+RESERVATION_SWEEP_SECONDS = env_int("RESERVATION_SWEEP_SECONDS", 5)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -284,7 +284,9 @@ LIVE_MAX_BAD_MESSAGES = env_int("LIVE_MAX_BAD_MESSAGES", 5)
 # database's, fills any gap (a message the channel layer dropped) and
 # renews its group memberships before the channel layer's expiry.
 LIVE_CHECK_SECONDS = float(os.environ.get("LIVE_CHECK_SECONDS") or 10)
-CHANNEL_GROUP_EXPIRY = env_int("CHANNEL_GROUP_EXPIRY", 86400)
+# Sockets renew their groups every LIVE_CHECK_SECONDS, so a short expiry
+# only clears the memberships of processes that died.
+CHANNEL_GROUP_EXPIRY = env_int("CHANNEL_GROUP_EXPIRY", 120)
 if REDIS_URL:
     CHANNEL_LAYERS["default"]["CONFIG"]["group_expiry"] = CHANNEL_GROUP_EXPIRY
     # A socket's queue; past it channels-redis drops messages (FINDINGS.md).

@@ -278,3 +278,46 @@ def test_it_prunes_published_history_past_its_age(make_sku, settings):
     assert list(
         StockEvent.objects.filter(sku=sku).values_list("sequence", flat=True)
     ) == [sku.sequence + 2]
+
+
+def test_it_answers_messages_the_database_could_not_take(make_sku):
+    make_sku("LIVE-10", EAST=1)
+
+    async def scenario():
+        socket = await connect()
+        answers = []
+        for bad in [
+            "[" * 5000 + "]" * 5000,
+            '{"subscribe": ["\\ud800"]}',
+            '{"subscribe": ["A\\u0000B"]}',
+        ]:
+            await socket.send_to(text_data=bad)
+            answers.append(await receive(socket))
+        await socket.send_json_to({"subscribe": ["LIVE-10"], "since": {"LIVE-10": 0}})
+        still_open = await receive(socket)
+        await socket.disconnect()
+        return answers, still_open
+
+    answers, still_open = run(scenario)
+
+    assert [a["error"] for a in answers] == ["invalid_message"] * 3
+    assert still_open["sku_id"] == "LIVE-10"
+
+
+def test_it_leaves_its_groups_when_the_socket_ends(make_sku):
+    sku = make_sku("LIVE-11", EAST=1)
+
+    async def scenario():
+        layer = get_channel_layer()
+        socket = await connect()
+        await socket.send_json_to({"subscribe": [sku.code]})
+        await socket.send_json_to({"subscribe": "x"})
+        await receive(socket)
+        key = layer._group_key(sku_group(sku.pk))
+        async with layer.connection(layer.consistent_hash(key)) as redis:
+            during = await redis.zcard(key)
+            await socket.disconnect()
+            after = await redis.zcard(key)
+        return during, after
+
+    assert run(scenario) == (1, 0)
