@@ -31,6 +31,8 @@
   // so a burst of events after one gap costs one request.
   const ASK_AGAIN_MS = 3000;
   const ANNOUNCE_DELAY_MS = 500;
+  const STALE_RETRIES = 4;
+  const STALE_RETRY_MS = 400;
 
   const statusWords = JSON.parse(
     document.getElementById("status-words")?.textContent || "{}",
@@ -316,8 +318,17 @@
     try {
       do {
         sku.readAgain = false;
-        const [answer] = await readAvailability([sku.code]);
-        if (answer && answer.sequence >= sku.sequence) apply(sku, answer);
+        for (let attempt = 1; attempt <= STALE_RETRIES; attempt += 1) {
+          const [answer] = await readAvailability([sku.code]);
+          if (!answer) break;
+          if (answer.sequence >= sku.sequence) {
+            apply(sku, answer);
+            break;
+          }
+          // An answer from before the event just shown (a cache not yet
+          // moved on): the newer one is moments away, so ask again.
+          await new Promise((done) => setTimeout(done, STALE_RETRY_MS * attempt));
+        }
       } while (sku.readAgain);
     } catch {
       // The totals are right already; the next event reads again.
