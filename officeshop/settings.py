@@ -308,3 +308,6 @@ warnings.filterwarnings(
     "ignore",
     message="StreamingHttpResponse must consume synchronous iterators",
 )
+
+# How long a vendor's old secret stays valid after a rotation.
+VENDOR_SECRET_GRACE_SECONDS = env_int("VENDOR_SECRET_GRACE_SECONDS", 86400)
