@@ -78,6 +78,13 @@ class FulfilmentExceedsOpen(StockError):
     status = 409
 
 
+class LinesRefused(StockError):
+    """Raised with ``errors=[{line, sku, warehouse, detail}]``."""
+
+    code = "lines_refused"
+    status = 409
+
+
 def as_uuid(value: object, *, error: str):
     """Return ``value`` as a UUID, or refuse it as not found: an id that
     cannot exist names nothing."""

@@ -37,6 +37,9 @@ class StockLevel(models.Model):
     safety_stock = models.IntegerField(default=0)
     incoming = models.IntegerField(default=0)
     restock_eta = models.DateField(null=True, blank=True)
+    # When the count behind on_hand was taken (a vendor's snapshot): an
+    # older count arriving later must not undo a newer one.
+    counted_at = models.DateTimeField(null=True, blank=True)
     version = models.BigIntegerField(default=1)
 
     class Meta:
@@ -179,6 +182,7 @@ class Reason(models.TextChoices):
     LOSS = "loss"
     FOUND = "found"
     RESTOCK = "restock"
+    INCOMING = "incoming"
 
 
 class LedgerEntry(models.Model):

@@ -9,6 +9,7 @@ whether the units are there.
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 
 from django.db import transaction
@@ -44,9 +45,16 @@ class Move:
     # Units this move takes out of ``available``: the UPDATE only runs when
     # at least that many are free at that moment.
     claims: int = 0
+    # A new restock date, when ``set_eta`` says to write one (None clears).
+    set_eta: bool = False
+    restock_eta: date | None = None
 
     def deltas(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in FIELDS}
+
+    def changes_anything(self) -> bool:
+        eta_moves = self.set_eta and self.restock_eta != self.level.restock_eta
+        return eta_moves or any(self.deltas().values())
 
 
 def _guard(move: Move) -> Q:
@@ -70,6 +78,8 @@ def _update(move: Move) -> None:
             )
     guard, free = _guard(move)
     changes = {name: F(name) + delta for name, delta in move.deltas().items() if delta}
+    if move.set_eta:
+        changes["restock_eta"] = move.restock_eta
     changes["version"] = F("version") + 1
     rows = StockLevel.objects
     if free is not None:
@@ -90,6 +100,8 @@ def _update(move: Move) -> None:
     level = move.level
     for name, delta in move.deltas().items():
         setattr(level, name, getattr(level, name) + delta)
+    if move.set_eta:
+        level.restock_eta = move.restock_eta
     level.version += 1
 
 
@@ -110,7 +122,7 @@ def apply_moves(
     move, in the caller's transaction, so they commit or vanish with it.
     """
     require_transaction()
-    moves = [m for m in moves if any(m.deltas().values())]
+    moves = [m for m in moves if m.changes_anything()]
     by_sku: dict[int, list[tuple[Move, int]]] = defaultdict(list)
     for move in moves:
         before = availability.level_available(move.level)
