@@ -37,3 +37,41 @@ class Vendor(models.Model):
             if now < self.previous_valid_until:
                 valid.append(self.previous_secret)
         return valid
+
+
+class InboundEvent(models.Model):
+    """A vendor's webhook event, stored before it is applied (the inbox).
+
+    Unique per vendor and ``event_id``: two deliveries of one event store
+    it once, however close together they arrive.
+    """
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted"
+        APPLIED = "applied"
+        FAILED = "failed"
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="events")
+    event_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32)
+    occurred_at = models.DateTimeField()
+    lines = models.JSONField()
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.ACCEPTED
+    )
+    applied = models.PositiveIntegerField(default=0)
+    stale = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor", "event_id"], name="inbound_event_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id}:{self.event_id}"

@@ -2,14 +2,16 @@
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inventory.errors import InvalidRequest, NotFound
+from inventory.errors import InvalidRequest, LinesRefused, NotFound
+from inventory.vendor_sync import vendor_lines_apply
 
-from .models import Vendor, new_secret
+from .models import InboundEvent, Vendor, new_secret
 
 logger = logging.getLogger(__name__)
 
@@ -53,3 +55,87 @@ def vendor_rotate_secret(*, code: str, secret: str | None = None) -> Vendor:
         vendor.save(update_fields=["secret", "previous_secret", "previous_valid_until"])
     logger.info("vendor %s secret rotated", code, extra={"vendor": code})
     return vendor
+
+
+def inbound_event_accept(*, vendor: Vendor, event: dict) -> tuple[InboundEvent, bool]:
+    """Store a checked event once; return it and whether it is new.
+
+    The insert stands in a savepoint, so a second delivery of the same
+    event arriving at the same moment waits on the unique index and then
+    finds the first one's row.
+    """
+    try:
+        with transaction.atomic():
+            stored = InboundEvent.objects.create(
+                vendor=vendor,
+                event_id=event["event_id"],
+                kind=event["kind"],
+                occurred_at=event["occurred_at"],
+                lines=event["lines"],
+            )
+    except IntegrityError:
+        return InboundEvent.objects.get(
+            vendor=vendor, event_id=event["event_id"]
+        ), False
+
+    transaction.on_commit(partial(_enqueue, stored.pk))
+    logger.info(
+        "vendor %s event %s accepted",
+        vendor.code,
+        stored.event_id,
+        extra={"vendor": vendor.code, "event_id": stored.event_id},
+    )
+    return stored, True
+
+
+def _enqueue(pk: int) -> None:
+    from .tasks import inbound_event_apply as task
+
+    try:
+        task.delay(pk)
+    except Exception:
+        # The event is stored; the retry job will apply it.
+        logger.exception("could not queue inbound event %s", pk)
+
+
+def inbound_event_apply(*, event_pk: int) -> InboundEvent:
+    """Apply a stored event once, however often this is called.
+
+    The event row is locked first and its status checked, so a redelivered
+    task finds it applied (or failed) and does nothing.
+    """
+    with transaction.atomic():
+        event = InboundEvent.objects.select_for_update().get(pk=event_pk)
+        if event.status != InboundEvent.Status.ACCEPTED:
+            return event
+
+        try:
+            counts = vendor_lines_apply(
+                kind=event.kind,
+                lines=event.lines,
+                occurred_at=event.occurred_at,
+                actor=f"vendor:{event.vendor.code}",
+            )
+        except LinesRefused as refused:
+            event.status = InboundEvent.Status.FAILED
+            event.errors = refused.extra["errors"]
+            logger.warning("vendor event %s failed", event.pk)
+        else:
+            event.status = InboundEvent.Status.APPLIED
+            event.applied, event.stale = counts["applied"], counts["stale"]
+        event.applied_at = timezone.now()
+        event.save(update_fields=["status", "errors", "applied", "stale", "applied_at"])
+    return event
+
+
+def inbound_events_retry(*, older_than_seconds: int = 30) -> int:
+    """Apply accepted events whose task never ran; return how many."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    pks = list(
+        InboundEvent.objects.filter(
+            status=InboundEvent.Status.ACCEPTED, received_at__lte=cutoff
+        ).values_list("pk", flat=True)[:500]
+    )
+    for pk in pks:
+        inbound_event_apply(event_pk=pk)
+    return len(pks)

@@ -7,7 +7,7 @@ then the whole call is rolled back.
 """
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import transaction
 
@@ -97,7 +97,7 @@ def _apply(kind: str, line: dict, level: StockLevel, actor: str) -> str | None:
             level,
             incoming=quantity - level.incoming,
             set_eta=True,
-            restock_eta=eta if quantity else None,
+            restock_eta=date.fromisoformat(eta) if quantity else None,
         )
         reason = Reason.INCOMING
     apply_moves([move], reason=reason, actor=actor)

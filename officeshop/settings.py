@@ -311,3 +311,7 @@ warnings.filterwarnings(
 
 # How long a vendor's old secret stays valid after a rotation.
 VENDOR_SECRET_GRACE_SECONDS = env_int("VENDOR_SECRET_GRACE_SECONDS", 86400)
+CELERY_BEAT_SCHEDULE["retry-inbound-events"] = {
+    "task": "integrations.tasks.inbound_events_retry",
+    "schedule": 60.0,
+}

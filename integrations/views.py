@@ -1,0 +1,99 @@
+"""Vendor webhooks: check the signature over the raw body, check every
+line, store the event, answer 202; a Celery task applies it."""
+
+import logging
+
+from django.http import JsonResponse
+from django.http.request import RawPostDataException
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from inventory.errors import StockError
+
+from . import signing
+from .inbound import parse_event
+from .models import InboundEvent, Vendor
+from .services import inbound_event_accept
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 256 * 1024
+
+
+def _error(code: str, detail: str, status: int, **extra) -> JsonResponse:
+    return JsonResponse({"error": code, "detail": detail, **extra}, status=status)
+
+
+def _vendor(code: str) -> Vendor | None:
+    if not _code_ok(code):
+        return None
+    return Vendor.objects.filter(code=code, active=True).first()
+
+
+def _code_ok(code: str) -> bool:
+    return code.isascii() and code.isprintable() and len(code) <= 64
+
+
+def _raw_body(request) -> bytes | None:
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > MAX_BODY:
+        return None
+    try:
+        return request.read(MAX_BODY + 1)
+    except (OSError, RawPostDataException):
+        return None
+
+
+def _verified(request, vendor: Vendor, body: bytes) -> bool:
+    try:
+        signing.verify(request.headers.get("X-Signature"), body, vendor.valid_secrets())
+    except signing.SignatureError as refused:
+        logger.warning("vendor %s: refused signature: %s", vendor.code, refused)
+        return False
+    return True
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def inventory_event(request, vendor: str):
+    """``POST /webhooks/vendors/{vendor}/inventory``"""
+    found = _vendor(vendor)
+    if found is None:
+        return _error("unknown_vendor", f"no vendor {vendor!r}", 404)
+    body = _raw_body(request)
+    if body is None or len(body) > MAX_BODY:
+        return _error("invalid", f"the body must be at most {MAX_BODY} bytes", 400)
+    if not _verified(request, found, body):
+        return _error("bad_signature", "the signature is missing, wrong or stale", 401)
+
+    try:
+        event = parse_event(body)
+        stored, created = inbound_event_accept(vendor=found, event=event)
+    except StockError as refused:
+        return _error(refused.code, refused.detail, refused.status, **refused.extra)
+    if not created:
+        return JsonResponse({"status": "duplicate", "event_id": stored.event_id})
+    return JsonResponse({"status": "accepted", "event_id": stored.event_id}, status=202)
+
+
+@require_http_methods(["GET"])
+def event_status(request, vendor: str, event_id: str):
+    """``GET /webhooks/vendors/{vendor}/events/{event_id}``, signed over an
+    empty body."""
+    found = _vendor(vendor)
+    if found is None:
+        return _error("unknown_vendor", f"no vendor {vendor!r}", 404)
+    if not _verified(request, found, b""):
+        return _error("bad_signature", "the signature is missing, wrong or stale", 401)
+
+    stored = InboundEvent.objects.filter(vendor=found, event_id=event_id).first()
+    if stored is None:
+        return _error("unknown_event", f"no event {event_id!r}", 404)
+    return JsonResponse(
+        {
+            "status": stored.status,
+            "applied": stored.applied,
+            "stale": stored.stale,
+            "errors": stored.errors,
+        }
+    )
