@@ -1,8 +1,9 @@
 """Error pages that answer the API's clients in the API's own body.
 
 Django answers some refusals before any API view runs (a bad Host header,
-a failed CSRF check, an unexpected error); under /api/ those are JSON in
-the contract's shape too, elsewhere the storefront's HTML pages.
+a failed CSRF check, an unknown address, an unexpected error); under /api/
+and /webhooks/ those are JSON in the contract's shape too, elsewhere the
+storefront's HTML pages.
 """
 
 import logging
@@ -15,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(("/api/", "/webhooks/"))
 
 
 def _json(code: str, detail: str, status: int) -> JsonResponse:
@@ -26,6 +27,12 @@ def bad_request(request, exception=None):
     if _is_api(request):
         return _json("invalid", "the request was refused", 400)
     return defaults.bad_request(request, exception)
+
+
+def page_not_found(request, exception=None):
+    if _is_api(request):
+        return _json("not_found", "nothing is at this address", 404)
+    return defaults.page_not_found(request, exception)
 
 
 def server_error(request):

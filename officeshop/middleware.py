@@ -1,6 +1,6 @@
 """Refuse requests no page can answer before they reach a view."""
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 
 
 class RejectNulMiddleware:
@@ -20,5 +20,8 @@ class RejectNulMiddleware:
         if request.path.startswith("/api/"):
             return self.get_response(request)
         if "\x00" in request.path or "%00" in query or "\x00" in query:
+            if request.path.startswith("/webhooks/"):
+                body = {"error": "invalid", "detail": "NUL characters are refused"}
+                return JsonResponse(body, status=400)
             return HttpResponseBadRequest("NUL characters are refused")
         return self.get_response(request)

@@ -24,4 +24,5 @@ urlpatterns = [
 ]
 
 handler400 = "officeshop.errors.bad_request"
+handler404 = "officeshop.errors.page_not_found"
 handler500 = "officeshop.errors.server_error"

@@ -218,3 +218,13 @@ def test_it_reports_an_events_status_to_its_signed_request(make_sku):
         "errors": [],
     }
     assert unsigned.status_code == 401
+
+
+def test_it_answers_odd_addresses_in_json():
+    client = Client()
+
+    nul = client.get("/webhooks/vendors/acme/events/a%00b")
+    unknown = client.post("/webhooks/vendors/acme/nothing-here")
+
+    assert (nul.status_code, nul.json()["error"]) == (400, "invalid")
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "not_found")
