@@ -5,6 +5,7 @@ it whole with ``errors=[{line, field, detail}]``.
 """
 
 import json
+import re
 from datetime import date, datetime
 
 from catalog.models import Sku
@@ -14,6 +15,8 @@ from inventory.movements import MAX_FIGURE
 from inventory.vendor_sync import DELTA, DELTA_REASONS, INCOMING, KINDS, SNAPSHOT
 
 MAX_LINES = 1000
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_EVENT_ID = 200
 FIELDS = {
     SNAPSHOT: ("sku", "warehouse", "on_hand"),
@@ -69,14 +72,19 @@ def _text(value: object, limit: int) -> bool:
 
 
 def _moment(value: object) -> datetime:
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= 40:
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             moment = None
         if moment is not None and moment.tzinfo is not None:
-            return moment
-    raise InvalidRequest("occurred_at must be an ISO 8601 time with its zone")
+            # Years the database can hold in every time zone.
+            if EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+                return moment
+    raise InvalidRequest(
+        "occurred_at must be an ISO 8601 time with its zone, "
+        f"between {EARLIEST_YEAR} and {LATEST_YEAR}"
+    )
 
 
 def _whole(value: object, low: int, high: int) -> bool:
@@ -113,12 +121,13 @@ def _line_errors(number: int, kind: str, line: object) -> list[dict]:
 
 def _day(value: object) -> date | None:
     # A calendar date, never a time: it cannot shift in any time zone.
-    if not isinstance(value, str) or len(value) != 10:
+    if not isinstance(value, str) or not _DAY.fullmatch(value):
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if EARLIEST_YEAR <= day.year <= LATEST_YEAR else None
 
 
 def _unknown_places(lines: list) -> list[dict]:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inventory.errors import InvalidRequest, LinesRefused, NotFound
+from inventory.errors import InvalidRequest, LinesRefused, NotFound, StockError
 from inventory.vendor_sync import vendor_lines_apply
 
 from .models import InboundEvent, Vendor, new_secret
@@ -120,6 +120,12 @@ def inbound_event_apply(*, event_pk: int) -> InboundEvent:
             event.status = InboundEvent.Status.FAILED
             event.errors = refused.extra["errors"]
             logger.warning("vendor event %s failed", event.pk)
+        except StockError as refused:
+            # A figure the event would push past its bounds, say: the
+            # event as a whole cannot apply.
+            event.status = InboundEvent.Status.FAILED
+            event.errors = [{"line": None, "detail": refused.detail}]
+            logger.warning("vendor event %s failed: %s", event.pk, refused.detail)
         else:
             event.status = InboundEvent.Status.APPLIED
             event.applied, event.stale = counts["applied"], counts["stale"]
@@ -137,5 +143,9 @@ def inbound_events_retry(*, older_than_seconds: int = 30) -> int:
         ).values_list("pk", flat=True)[:500]
     )
     for pk in pks:
-        inbound_event_apply(event_pk=pk)
+        try:
+            inbound_event_apply(event_pk=pk)
+        except Exception:
+            # One event that cannot be applied must not hold up the rest.
+            logger.exception("inbound event %s could not be applied", pk)
     return len(pks)

@@ -62,7 +62,7 @@ def _parse(header: str | None) -> tuple[int, list[str]]:
     stamp, offered = None, []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isascii() and value.isdigit():
+        if key == "t" and value.isascii() and value.isdigit() and len(value) <= 12:
             stamp = int(value)
         elif key == "v1" and value:
             offered.append(value)

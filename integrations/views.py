@@ -6,7 +6,6 @@ import logging
 from django.http import JsonResponse
 from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
 from inventory.errors import StockError
 
@@ -22,6 +21,12 @@ MAX_BODY = 256 * 1024
 
 def _error(code: str, detail: str, status: int, **extra) -> JsonResponse:
     return JsonResponse({"error": code, "detail": detail, **extra}, status=status)
+
+
+def _not_allowed(method: str) -> JsonResponse:
+    response = _error("method_not_allowed", f"this address takes {method}", 405)
+    response["Allow"] = method
+    return response
 
 
 def _vendor(code: str) -> Vendor | None:
@@ -54,9 +59,10 @@ def _verified(request, vendor: Vendor, body: bytes) -> bool:
 
 
 @csrf_exempt
-@require_http_methods(["POST"])
 def inventory_event(request, vendor: str):
     """``POST /webhooks/vendors/{vendor}/inventory``"""
+    if request.method != "POST":
+        return _not_allowed("POST")
     found = _vendor(vendor)
     if found is None:
         return _error("unknown_vendor", f"no vendor {vendor!r}", 404)
@@ -76,10 +82,12 @@ def inventory_event(request, vendor: str):
     return JsonResponse({"status": "accepted", "event_id": stored.event_id}, status=202)
 
 
-@require_http_methods(["GET"])
+@csrf_exempt
 def event_status(request, vendor: str, event_id: str):
     """``GET /webhooks/vendors/{vendor}/events/{event_id}``, signed over an
     empty body."""
+    if request.method != "GET":
+        return _not_allowed("GET")
     found = _vendor(vendor)
     if found is None:
         return _error("unknown_vendor", f"no vendor {vendor!r}", 404)

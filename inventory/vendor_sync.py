@@ -90,7 +90,10 @@ def _apply(kind: str, line: dict, level: StockLevel, actor: str) -> str | None:
             return f"only {level.on_hand} on hand; {delta} would go below zero"
         reason = line["reason"]
         received = min(delta, level.incoming) if reason == Reason.RECEIPT else 0
-        move = Move(level, on_hand=delta, incoming=-max(received, 0))
+        received = max(received, 0)
+        # Once nothing more is on its way, there is no date to show.
+        done = received and received == level.incoming
+        move = Move(level, on_hand=delta, incoming=-received, set_eta=bool(done))
     else:
         quantity, eta = line["quantity"], line["eta"]
         move = Move(

@@ -70,8 +70,8 @@ def test_it_refuses_every_forged_request_and_moves_no_stock(make_sku):
         client.post(URL, body, content_type="application/json").status_code,
         post(body, secret="a-wrong-secret-of-length").status_code,
         post(body, secret="globex-secret-for-tests").status_code,
-        post(body, at=now - 301).status_code,
-        post(body, at=now + 301).status_code,
+        post(body, at=now - 400).status_code,
+        post(body, at=now + 400).status_code,
         client.post(
             URL,
             body.replace(b"3", b"9"),
@@ -228,3 +228,76 @@ def test_it_answers_odd_addresses_in_json():
 
     assert (nul.status_code, nul.json()["error"]) == (400, "invalid")
     assert (unknown.status_code, unknown.json()["error"]) == (404, "not_found")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("occurred_at", "0001-01-01T00:00:00+05:00"),
+        ("occurred_at", "9999-12-31T23:59:59-05:00"),
+        ("eta", "2026-W01-1"),
+        ("eta", "20261201  "),
+    ],
+)
+def test_it_refuses_times_and_dates_out_of_shape_or_range(make_sku, field, value):
+    sku = make_sku("VEN-9")
+    line = {"sku": sku.code, "warehouse": "EAST", "quantity": 3, "eta": "2026-12-20"}
+    body = {
+        "event_id": "odd",
+        "occurred_at": "2026-12-04T10:00:00Z",
+        "type": "shipment.incoming",
+        "lines": [line],
+    }
+    (line if field == "eta" else body)[field] = value
+
+    response = post(json.dumps(body).encode())
+
+    assert response.status_code == 400
+    assert level(sku).incoming == 0
+
+
+def test_it_refuses_an_absurd_signature_time_with_401():
+    response = Client().post(
+        URL,
+        b"{}",
+        content_type="application/json",
+        HTTP_X_SIGNATURE="t=" + "9" * 400 + ",v1=ab",
+    )
+
+    assert response.status_code == 401
+
+
+def test_it_fails_an_event_that_would_pass_the_largest_figure(make_sku):
+    sku = make_sku("VEN-10", SOUTH=999_999_999)
+
+    post(event("stock.delta", [delta(sku, "SOUTH", 5)]))
+
+    stored = InboundEvent.objects.get()
+    assert stored.status == "failed"
+    assert "would pass" in stored.errors[0]["detail"]
+    assert level(sku, "SOUTH").on_hand == 999_999_999
+
+
+def test_it_answers_a_wrong_method_in_json():
+    response = Client().get(URL)
+
+    assert (response.status_code, response.json()["error"]) == (
+        405,
+        "method_not_allowed",
+    )
+
+
+def test_it_clears_the_restock_date_once_everything_incoming_arrived(make_sku):
+    sku = make_sku("VEN-11")
+    incoming = {
+        "sku": sku.code,
+        "warehouse": "EAST",
+        "quantity": 4,
+        "eta": "2026-12-20",
+    }
+    post(event("shipment.incoming", [incoming], event_id="ship"))
+
+    post(event("stock.delta", [delta(sku, "EAST", 4, "receipt")], event_id="got"))
+
+    east = level(sku)
+    assert (east.on_hand, east.incoming, east.restock_eta) == (4, 0, None)
