@@ -12,6 +12,7 @@ from catalog.models import Sku
 from inventory.errors import InvalidRequest
 from inventory.models import Warehouse
 from inventory.movements import MAX_FIGURE
+from inventory.text import is_plain_text
 from inventory.vendor_sync import DELTA, DELTA_REASONS, INCOMING, KINDS, SNAPSHOT
 
 MAX_LINES = 1000
@@ -62,13 +63,7 @@ def _refuse(constant: str):
 
 
 def _text(value: object, limit: int) -> bool:
-    if not isinstance(value, str) or not 0 < len(value) <= limit:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return value.isprintable()
+    return is_plain_text(value, max_length=limit)
 
 
 def _moment(value: object) -> datetime:

@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from . import history
 from .live import sku_group
+from .text import is_plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -213,12 +214,4 @@ def _check_request(request: object) -> dict:
 
 
 def _plain_code(code: object) -> bool:
-    """Say whether ``code`` could name a SKU: the database cannot take a
-    NUL or a lone surrogate, so neither may reach a query."""
-    if not isinstance(code, str) or not 0 < len(code) <= MAX_CODE_LENGTH:
-        return False
-    try:
-        code.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return code.isprintable()
+    return is_plain_text(code, max_length=MAX_CODE_LENGTH)
