@@ -11,7 +11,8 @@ from django.utils import timezone
 from inventory.errors import InvalidRequest, LinesRefused, NotFound, StockError
 from inventory.vendor_sync import vendor_lines_apply
 
-from .models import InboundEvent, Vendor, new_secret
+from .models import EVENT_KINDS, Endpoint, InboundEvent, Vendor, new_secret
+from .urlcheck import endpoint_url_check
 
 logger = logging.getLogger(__name__)
 
@@ -149,3 +150,17 @@ def inbound_events_retry(*, older_than_seconds: int = 30) -> int:
             # One event that cannot be applied must not hold up the rest.
             logger.exception("inbound event %s could not be applied", pk)
     return len(pks)
+
+
+def endpoint_add(*, url: str, events: list[str] | None = None) -> Endpoint:
+    """Register an outbound endpoint; return it with its new secret."""
+    endpoint_url_check(url)
+    kinds = list(dict.fromkeys(events)) if events else list(EVENT_KINDS)
+    unknown = sorted(set(kinds) - set(EVENT_KINDS))
+    if unknown:
+        raise InvalidRequest(
+            f"unknown events {', '.join(unknown)}; choose from {', '.join(EVENT_KINDS)}"
+        )
+    endpoint = Endpoint.objects.create(url=url, events=kinds)
+    logger.info("endpoint %s registered for %s", url, ", ".join(kinds))
+    return endpoint

@@ -315,3 +315,6 @@ CELERY_BEAT_SCHEDULE["retry-inbound-events"] = {
     "task": "integrations.tasks.inbound_events_retry",
     "schedule": 60.0,
 }
+# Tests send stock events to their own servers on 127.0.0.1; a shop never
+# should, so private and local addresses are refused unless this is on.
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
