@@ -76,8 +76,9 @@ class AdjustmentRequestSerializer(serializers.Serializer):
     )
 
 
-class WarehouseAvailabilitySerializer(serializers.Serializer):
-    warehouse = serializers.CharField()
+class FiguresSerializer(serializers.Serializer):
+    """The stock figures every availability answer shares."""
+
     available = serializers.IntegerField()
     on_hand = serializers.IntegerField()
     reserved = serializers.IntegerField()
@@ -86,17 +87,15 @@ class WarehouseAvailabilitySerializer(serializers.Serializer):
     restock_eta = serializers.DateField(allow_null=True)
 
 
-class AvailabilitySerializer(serializers.Serializer):
+class WarehouseAvailabilitySerializer(FiguresSerializer):
+    warehouse = serializers.CharField()
+
+
+class AvailabilitySerializer(FiguresSerializer):
     sku = serializers.CharField()
     name = serializers.CharField()
     condition = SkuConditionField()
     status = serializers.ChoiceField(choices=STATUSES)
-    available = serializers.IntegerField()
-    on_hand = serializers.IntegerField()
-    reserved = serializers.IntegerField()
-    committed = serializers.IntegerField()
-    incoming = serializers.IntegerField()
-    restock_eta = serializers.DateField(allow_null=True)
     sequence = serializers.IntegerField()
     warehouses = WarehouseAvailabilitySerializer(many=True)
 
@@ -118,16 +117,10 @@ class ReservationSerializer(serializers.Serializer):
     lines = HoldLineSerializer(many=True)
 
 
-class LevelSerializer(serializers.Serializer):
+class LevelSerializer(FiguresSerializer):
     sku = serializers.CharField()
     warehouse = serializers.CharField()
-    available = serializers.IntegerField()
-    on_hand = serializers.IntegerField()
-    reserved = serializers.IntegerField()
-    committed = serializers.IntegerField()
     safety_stock = serializers.IntegerField()
-    incoming = serializers.IntegerField()
-    restock_eta = serializers.DateField(allow_null=True)
     version = serializers.IntegerField()
 
 
