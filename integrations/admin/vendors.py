@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 
 from inventory.errors import StockError
 
-from .models import Endpoint, Vendor
-from .services import vendor_rotate_secret
+from ..models import Vendor
+from ..services import vendor_rotate_secret
 
 
 @admin.register(Vendor)
@@ -32,15 +32,3 @@ class VendorAdmin(admin.ModelAdmin):
                 self.message_user(request, error.detail, messages.ERROR)
                 return
         self.message_user(request, f"Rotated {queryset.count()} secrets.")
-
-
-@admin.register(Endpoint)
-class EndpointAdmin(admin.ModelAdmin):
-    list_display = ["url", "events", "active", "paused_reason", "created_at"]
-    list_filter = ["active"]
-    search_fields = ["url"]
-    readonly_fields = ["secret", "paused_reason", "paused_at", "created_at"]
-
-    def has_add_permission(self, request):
-        # Registration checks the address; `manage.py webhook_add` does it.
-        return False

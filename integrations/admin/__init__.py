@@ -1,0 +1,5 @@
+"""The admin for vendors, endpoints and feeds, one module each."""
+
+from . import endpoints, vendors
+
+__all__ = ["endpoints", "vendors"]

@@ -1,0 +1,16 @@
+"""Vendors, their events in, the shop's events out, and their feeds.
+
+One module per concern; everything is imported here so Django finds it.
+"""
+
+from .endpoints import EVENT_KINDS, Endpoint, all_event_kinds
+from .vendors import InboundEvent, Vendor, new_secret
+
+__all__ = [
+    "EVENT_KINDS",
+    "Endpoint",
+    "InboundEvent",
+    "Vendor",
+    "all_event_kinds",
+    "new_secret",
+]
