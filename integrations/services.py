@@ -11,7 +11,7 @@ from django.utils import timezone
 from inventory.errors import InvalidRequest, LinesRefused, NotFound, StockError
 from inventory.vendor_sync import vendor_lines_apply
 
-from .models import EVENT_KINDS, Endpoint, InboundEvent, Vendor, new_secret
+from .models import EVENT_KINDS, Delivery, Endpoint, InboundEvent, Vendor, new_secret
 from .urlcheck import endpoint_url_check
 
 logger = logging.getLogger(__name__)
@@ -152,15 +152,65 @@ def inbound_events_retry(*, older_than_seconds: int = 30) -> int:
     return len(pks)
 
 
-def endpoint_add(*, url: str, events: list[str] | None = None) -> Endpoint:
-    """Register an outbound endpoint; return it with its new secret."""
+def endpoint_check(*, url: str, events: list[str] | None) -> list[str]:
+    """Refuse an address or events an endpoint may not have; return the
+    events, all of them when none are named."""
     endpoint_url_check(url)
     kinds = list(dict.fromkeys(events)) if events else list(EVENT_KINDS)
-    unknown = sorted(set(kinds) - set(EVENT_KINDS))
+    unknown = sorted(set(kinds) - set(EVENT_KINDS), key=str)
     if unknown:
         raise InvalidRequest(
-            f"unknown events {', '.join(unknown)}; choose from {', '.join(EVENT_KINDS)}"
+            f"unknown events {', '.join(map(str, unknown))}; "
+            f"choose from {', '.join(EVENT_KINDS)}"
         )
+    return kinds
+
+
+def endpoint_add(*, url: str, events: list[str] | None = None) -> Endpoint:
+    """Register an outbound endpoint; return it with its new secret.
+
+    It receives the events committed from now on.
+    """
+    kinds = endpoint_check(url=url, events=events)
     endpoint = Endpoint.objects.create(url=url, events=kinds)
     logger.info("endpoint %s registered for %s", url, ", ".join(kinds))
     return endpoint
+
+
+def endpoint_change(*, endpoint_id: int, url: str, events: list[str]) -> None:
+    """Point an endpoint elsewhere or change the events it wants; the
+    deliveries already queued for it stay queued."""
+    kinds = endpoint_check(url=url, events=events)
+    Endpoint.objects.filter(pk=endpoint_id).update(url=url, events=kinds)
+    logger.info("endpoint %s now %s for %s", endpoint_id, url, ", ".join(kinds))
+
+
+def endpoint_pause(*, endpoint_id: int, reason: str = "paused by staff") -> None:
+    """Stop sending to an endpoint; its deliveries keep queueing."""
+    Endpoint.objects.filter(pk=endpoint_id, active=True).update(
+        active=False, paused_at=timezone.now(), paused_reason=reason[:300]
+    )
+    logger.info("endpoint %s paused: %s", endpoint_id, reason)
+
+
+def endpoint_resume(*, endpoint_id: int) -> int:
+    """Send to a paused endpoint again, from the delivery where it stopped;
+    return how many deliveries wait for it.
+
+    The retry clock starts afresh: every waiting delivery is due at once,
+    and the endpoint has a whole retry window again before it is paused.
+    """
+    with transaction.atomic():
+        Endpoint.objects.filter(pk=endpoint_id).update(
+            active=True, paused_at=None, paused_reason=""
+        )
+        waiting = Delivery.objects.filter(
+            endpoint_id=endpoint_id, delivered_at__isnull=True
+        ).update(
+            attempts=0,
+            first_failed_at=None,
+            next_attempt_at=timezone.now(),
+            leased_until=None,
+        )
+    logger.info("endpoint %s resumed with %d deliveries waiting", endpoint_id, waiting)
+    return waiting

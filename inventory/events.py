@@ -5,6 +5,7 @@ from datetime import datetime
 
 from catalog.models import Sku
 
+from .availability import IN_STOCK, LOW_STOCK
 from .models import StockEvent
 
 
@@ -22,6 +23,7 @@ def build_event(
     figures: dict,
     sequence: int,
     moment: datetime,
+    kind: str = StockEvent.Kind.INVENTORY_UPDATED,
 ) -> StockEvent:
     """Return an unsaved event row; ``figures`` are the SKU's totals after
     the change, from ``availability.totals``."""
@@ -30,6 +32,7 @@ def build_event(
         event_id=event_id,
         sku=sku,
         sequence=sequence,
+        kind=kind,
         payload={
             "event_type": "inventory_updated",
             "event_id": str(event_id),
@@ -43,3 +46,18 @@ def build_event(
             "timestamp": timestamp(moment),
         },
     )
+
+
+def event_kind(*, before: dict, after: dict) -> str:
+    """Return what a change did to a SKU, from its figures before and after.
+
+    Crossing zero either way is what endpoints care about most, so it
+    wins over a move into ``low_stock``; anything else is a plain update.
+    """
+    if before["available"] > 0 >= after["available"]:
+        return StockEvent.Kind.OUT_OF_STOCK
+    if before["available"] <= 0 < after["available"]:
+        return StockEvent.Kind.BACK_IN_STOCK
+    if after["status"] == LOW_STOCK and before["status"] == IN_STOCK:
+        return StockEvent.Kind.LOW_STOCK
+    return StockEvent.Kind.INVENTORY_UPDATED

@@ -217,9 +217,18 @@ class LedgerEntry(models.Model):
 class StockEvent(models.Model):
     """An ``inventory_updated`` message, written with the change it tells of.
 
-    Rows are the outbox for live updates: ``published_at`` stays null until
-    a publisher has handed the event on.
+    Rows are the outbox twice over: ``published_at`` stays null until a
+    publisher has handed the event to the sockets, ``dispatched_at`` until
+    the outbound webhooks have queued a delivery of it for each endpoint.
+    ``kind`` says what the change did to the SKU's status, for endpoints
+    that want only some changes.
     """
+
+    class Kind(models.TextChoices):
+        INVENTORY_UPDATED = "inventory_updated"
+        LOW_STOCK = "low_stock"
+        OUT_OF_STOCK = "out_of_stock"
+        BACK_IN_STOCK = "back_in_stock"
 
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sku = models.ForeignKey(
@@ -229,6 +238,10 @@ class StockEvent(models.Model):
     payload = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.INVENTORY_UPDATED
+    )
+    dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["sku_id", "sequence"]
@@ -242,7 +255,12 @@ class StockEvent(models.Model):
                 fields=["created_at"],
                 condition=Q(published_at__isnull=True),
                 name="stock_event_unpublished",
-            )
+            ),
+            models.Index(
+                fields=["sku", "sequence"],
+                condition=Q(dispatched_at__isnull=True),
+                name="stock_event_undispatched",
+            ),
         ]
 
     def __str__(self) -> str:

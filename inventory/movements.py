@@ -20,7 +20,7 @@ from catalog.models import Sku
 
 from . import availability
 from .errors import InsufficientStock, InvalidRequest
-from .events import build_event
+from .events import build_event, event_kind
 from .locks import require_transaction
 from .models import LedgerEntry, StockEvent, StockLevel
 from .publisher import events_committed
@@ -159,6 +159,10 @@ def _events(by_sku: dict, *, reason: str) -> list[StockEvent]:
         figures = availability.totals(
             sku.locked_levels, threshold=sku.low_stock_threshold
         )
+        kind = event_kind(
+            before=_figures_before(changes, figures, sku.low_stock_threshold),
+            after=figures,
+        )
         for offset, (move, change) in enumerate(changes, start=1):
             events.append(
                 build_event(
@@ -169,8 +173,19 @@ def _events(by_sku: dict, *, reason: str) -> list[StockEvent]:
                     figures=figures,
                     sequence=sku.sequence + offset,
                     moment=now,
+                    kind=kind,
                 )
             )
         sku.sequence += len(changes)
         Sku.objects.filter(pk=sku_id).update(sequence=F("sequence") + len(changes))
     return events
+
+
+def _figures_before(changes: list, after: dict, threshold: int) -> dict:
+    """Return a SKU's available and status from before ``changes``."""
+    available = after["available"] - sum(change for _, change in changes)
+    incoming = after["incoming"] - sum(move.incoming for move, _ in changes)
+    status = availability.sku_status(
+        available=available, incoming=incoming, threshold=threshold
+    )
+    return {"available": available, "status": status}

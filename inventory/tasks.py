@@ -37,10 +37,14 @@ def stock_replenish() -> int:
 
 @shared_task
 def stock_events_prune() -> int:
-    """Forget published stock events older than EVENT_HISTORY_SECONDS."""
+    """Forget stock events older than EVENT_HISTORY_SECONDS once both
+    the sockets and the webhooks have had them."""
     cutoff = timezone.now() - timedelta(seconds=settings.EVENT_HISTORY_SECONDS)
+    # An event not yet handed to the outbound webhooks is kept until it is.
     deleted, _ = StockEvent.objects.filter(
-        created_at__lt=cutoff, published_at__isnull=False
+        created_at__lt=cutoff,
+        published_at__isnull=False,
+        dispatched_at__isnull=False,
     ).delete()
     if deleted:
         logger.info("pruned %d stock events", deleted)

@@ -29,6 +29,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value.strip() else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    return float(value) if value.strip() else default
+
+
 DEBUG = env_bool("DEBUG", False)
 # Sessions (and so carts) are signed with this key: anyone who knows it can
 # forge them. Only the demo (DEBUG on) may run on the public fallback;
@@ -173,6 +178,8 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
+# Tests that start a worker give it a queue of its own.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE") or "celery"
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
@@ -318,3 +325,27 @@ CELERY_BEAT_SCHEDULE["retry-inbound-events"] = {
 # Tests send stock events to their own servers on 127.0.0.1; a shop never
 # should, so private and local addresses are refused unless this is on.
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+
+# Outbound stock events: how often the beat job hands new events to the
+# endpoints and sends what is due, and how a failing endpoint is retried:
+# delays double from the base up to the cap, each with random jitter, and an
+# endpoint whose oldest unanswered delivery has failed for the whole window
+# is paused until staff resume it.
+WEBHOOK_DELIVERY_INTERVAL_SECONDS = env_float("WEBHOOK_DELIVERY_INTERVAL_SECONDS", 2.0)
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)
+WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 10.0)
+WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 3600.0)
+WEBHOOK_RETRY_WINDOW_SECONDS = env_float("WEBHOOK_RETRY_WINDOW_SECONDS", 86400.0)
+WEBHOOK_SEND_CONCURRENCY = env_int("WEBHOOK_SEND_CONCURRENCY", 8)
+# Delivered deliveries and their log are kept this long.
+WEBHOOK_LOG_DAYS = env_int("WEBHOOK_LOG_DAYS", 14)
+CELERY_BEAT_SCHEDULE["send-stock-events"] = {
+    "task": "integrations.tasks.stock_events_deliver",
+    "schedule": WEBHOOK_DELIVERY_INTERVAL_SECONDS,
+    # A run that waited longer than this is stale; the next one replaces it.
+    "options": {"expires": max(WEBHOOK_DELIVERY_INTERVAL_SECONDS * 5, 10)},
+}
+CELERY_BEAT_SCHEDULE["prune-deliveries"] = {
+    "task": "integrations.tasks.deliveries_prune",
+    "schedule": 3600.0,
+}

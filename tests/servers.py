@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -81,3 +82,34 @@ def _wait_for(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer in {timeout} s")
+
+
+@contextlib.contextmanager
+def celery_worker(tmp_path: Path, **extra: str):
+    """Run a real Celery worker with beat on a queue of its own, sharing
+    this test's database; yield the process."""
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    env = server_env(CELERY_QUEUE=queue, OFFICESHOP_VAR_DIR=str(tmp_path), **extra)
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "--app=officeshop",
+            "worker",
+            "--beat",
+            f"--queues={queue}",
+            "--concurrency=2",
+            "--loglevel=WARNING",
+            f"--schedule={tmp_path / 'beat-schedule'}",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -268,13 +268,19 @@ def test_it_prunes_published_history_past_its_age(make_sku, settings):
     sku = make_sku("LIVE-9", EAST=3)
     services.reservation_create(lines=[(sku.code, 1)])
     old = timezone.now() - timedelta(days=2)
-    StockEvent.objects.filter(sku=sku).update(created_at=old, published_at=old)
+    StockEvent.objects.filter(sku=sku).update(
+        created_at=old, published_at=old, dispatched_at=old
+    )
     services.reservation_create(lines=[(sku.code, 1)])
+    undispatched = make_sku("LIVE-9B", EAST=3)
+    StockEvent.objects.filter(sku=undispatched).update(created_at=old, published_at=old)
     settings.EVENT_HISTORY_SECONDS = 86400
 
     pruned = stock_events_prune.apply().get()
 
+    # Events the outbound webhooks have not had yet are kept.
     assert pruned == 2
+    assert StockEvent.objects.filter(sku=undispatched).count() == 1
     assert list(
         StockEvent.objects.filter(sku=sku).values_list("sequence", flat=True)
     ) == [sku.sequence + 2]

@@ -3,10 +3,13 @@
 One module per concern; everything is imported here so Django finds it.
 """
 
+from .deliveries import Delivery, DeliveryAttempt
 from .endpoints import EVENT_KINDS, Endpoint, all_event_kinds
 from .vendors import InboundEvent, Vendor, new_secret
 
 __all__ = [
+    "Delivery",
+    "DeliveryAttempt",
     "EVENT_KINDS",
     "Endpoint",
     "InboundEvent",
