@@ -8,6 +8,7 @@ database or broker server at all.
 import os
 import sys
 import warnings
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -202,10 +203,18 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 USE_I18N = False
 USE_TZ = True
-TIME_ZONE = "UTC"
-# The store's own time zone: how dates are shown and how a calendar date
-# (a restock ETA) is read. Timestamps are stored in UTC regardless.
-STORE_TIME_ZONE = os.environ.get("STORE_TIME_ZONE", "America/New_York")
+# The store's own time zone: how times are shown on pages and in the
+# admin, and what "today" means. Timestamps are stored in UTC regardless,
+# and a restock ETA is a calendar date with no zone at all, so no setting
+# here can move it by a day.
+STORE_TIME_ZONE = os.environ.get("STORE_TIME_ZONE") or "America/New_York"
+try:
+    zoneinfo.ZoneInfo(STORE_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"STORE_TIME_ZONE={STORE_TIME_ZONE!r} is not a time zone name"
+    ) from None
+TIME_ZONE = STORE_TIME_ZONE
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
