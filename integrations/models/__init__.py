@@ -4,12 +4,15 @@ One module per concern; everything is imported here so Django finds it.
 """
 
 from .endpoints import EVENT_KINDS, Endpoint, all_event_kinds
+from .shopify import ShopifyItem, ShopifyLocation
 from .vendors import InboundEvent, Vendor, new_secret
 
 __all__ = [
     "EVENT_KINDS",
     "Endpoint",
     "InboundEvent",
+    "ShopifyItem",
+    "ShopifyLocation",
     "Vendor",
     "all_event_kinds",
     "new_secret",
