@@ -1,5 +1,8 @@
 """Vendor webhooks: check the signature over the raw body, check every
-line, store the event, answer 202; a Celery task applies it."""
+line, store the event, answer 202; a Celery task applies it.
+
+Shopify's inventory webhook takes the same path with Shopify's own
+signature and payload (see ``integrations/shopify.py``)."""
 
 import logging
 
@@ -9,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from inventory.errors import StockError
 
-from . import signing
+from . import shopify, signing
 from .inbound import parse_event
 from .models import InboundEvent, Vendor
 from .services import inbound_event_accept
@@ -77,9 +80,52 @@ def inventory_event(request, vendor: str):
         stored, created = inbound_event_accept(vendor=found, event=event)
     except StockError as refused:
         return _error(refused.code, refused.detail, refused.status, **refused.extra)
+    return _stored(stored, created)
+
+
+def _stored(stored: InboundEvent, created: bool) -> JsonResponse:
     if not created:
         return JsonResponse({"status": "duplicate", "event_id": stored.event_id})
     return JsonResponse({"status": "accepted", "event_id": stored.event_id}, status=202)
+
+
+def _shopify_verified(request, vendor: Vendor, body: bytes) -> bool:
+    header = request.headers.get("X-Shopify-Hmac-Sha256")
+    try:
+        shopify.verify(header, body, vendor.valid_secrets())
+    except signing.SignatureError as refused:
+        logger.warning("vendor %s: refused Shopify call: %s", vendor.code, refused)
+        return False
+    return True
+
+
+@csrf_exempt
+def shopify_inventory_level(request, vendor: str):
+    """``POST /webhooks/vendors/{vendor}/shopify``: Shopify's
+    ``inventory_levels/update``, stored as a count of the mapped level."""
+    if request.method != "POST":
+        return _not_allowed("POST")
+    found = _vendor(vendor)
+    if found is None:
+        return _error("unknown_vendor", f"no vendor {vendor!r}", 404)
+    body = _raw_body(request)
+    if body is None or len(body) > MAX_BODY:
+        return _error("invalid", f"the body must be at most {MAX_BODY} bytes", 400)
+    if not _shopify_verified(request, found, body):
+        return _error("bad_signature", "the Shopify signature is missing or wrong", 401)
+
+    try:
+        event = shopify.level_update_event(
+            body,
+            vendor=found,
+            webhook_id=request.headers.get("X-Shopify-Webhook-Id"),
+            topic=request.headers.get("X-Shopify-Topic"),
+        )
+        stored, created = inbound_event_accept(vendor=found, event=event)
+    except StockError as refused:
+        logger.warning("vendor %s: refused Shopify call: %s", found.code, refused)
+        return _error(refused.code, refused.detail, refused.status, **refused.extra)
+    return _stored(stored, created)
 
 
 @csrf_exempt

@@ -4,6 +4,7 @@ from inventory.errors import StockError
 
 from ..models import Vendor
 from ..services import vendor_rotate_secret
+from .shopify import ShopifyItemInline, ShopifyLocationInline
 
 
 @admin.register(Vendor)
@@ -17,6 +18,7 @@ class VendorAdmin(admin.ModelAdmin):
         "created_at",
     ]
     actions = ["rotate_secret"]
+    inlines = [ShopifyItemInline, ShopifyLocationInline]
 
     def get_readonly_fields(self, request, obj=None):
         # The code names the vendor's URL; it is set once, when added.

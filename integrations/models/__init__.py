@@ -5,6 +5,7 @@ One module per concern; everything is imported here so Django finds it.
 
 from .deliveries import Delivery, DeliveryAttempt
 from .endpoints import EVENT_KINDS, Endpoint, all_event_kinds
+from .shopify import ShopifyItem, ShopifyLocation
 from .vendors import InboundEvent, Vendor, new_secret
 
 __all__ = [
@@ -13,6 +14,8 @@ __all__ = [
     "EVENT_KINDS",
     "Endpoint",
     "InboundEvent",
+    "ShopifyItem",
+    "ShopifyLocation",
     "Vendor",
     "all_event_kinds",
     "new_secret",
