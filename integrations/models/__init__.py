@@ -4,11 +4,14 @@ One module per concern; everything is imported here so Django finds it.
 """
 
 from .endpoints import EVENT_KINDS, Endpoint, all_event_kinds
+from .feeds import Feed, FeedRun
 from .vendors import InboundEvent, Vendor, new_secret
 
 __all__ = [
     "EVENT_KINDS",
     "Endpoint",
+    "Feed",
+    "FeedRun",
     "InboundEvent",
     "Vendor",
     "all_event_kinds",
