@@ -1,8 +1,8 @@
-"""Celery jobs for vendor events; each calls one service."""
+"""Celery jobs for vendor events and ERP feeds; each calls one service."""
 
 from celery import shared_task
 
-from . import services
+from . import feeds, services
 
 
 @shared_task(acks_late=True)
@@ -15,3 +15,23 @@ def inbound_event_apply(event_pk: int) -> str:
 def inbound_events_retry() -> int:
     """Apply stored events whose own task was lost."""
     return services.inbound_events_retry()
+
+
+@shared_task
+def feeds_pull_due() -> int:
+    """Queue a pull of every feed that is due (the beat job)."""
+    return feeds.feeds_pull_due()
+
+
+@shared_task(acks_late=True)
+def feed_pull(feed_id: int, force: bool = False) -> str:
+    """Pull one feed; a second run finds it claimed or not due and
+    does nothing."""
+    run = feeds.feed_pull(feed_id=feed_id, force=force)
+    return run.outcome if run else "not pulled"
+
+
+@shared_task
+def feed_runs_prune() -> int:
+    """Forget feed runs past FEED_RUN_HISTORY_DAYS."""
+    return feeds.feed_runs_prune()

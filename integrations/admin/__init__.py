@@ -1,5 +1,5 @@
 """The admin for vendors, endpoints and feeds, one module each."""
 
-from . import endpoints, vendors
+from . import endpoints, feeds, vendors
 
-__all__ = ["endpoints", "vendors"]
+__all__ = ["endpoints", "feeds", "vendors"]
