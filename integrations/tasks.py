@@ -1,8 +1,8 @@
-"""Celery jobs for vendor events; each calls one service."""
+"""Celery jobs for vendor events and ERP feeds; each calls one service."""
 
 from celery import shared_task
 
-from . import deliveries, services
+from . import deliveries, feeds, services
 
 
 @shared_task(acks_late=True)
@@ -27,3 +27,23 @@ def stock_events_deliver() -> int:
 def deliveries_prune() -> int:
     """Forget old delivered stock events."""
     return deliveries.deliveries_prune()
+
+
+@shared_task
+def feeds_pull_due() -> int:
+    """Queue a pull of every feed that is due (the beat job)."""
+    return feeds.feeds_pull_due()
+
+
+@shared_task(acks_late=True)
+def feed_pull(feed_id: int, force: bool = False) -> str:
+    """Pull one feed; a second run finds it claimed or not due and
+    does nothing."""
+    run = feeds.feed_pull(feed_id=feed_id, force=force)
+    return run.outcome if run else "not pulled"
+
+
+@shared_task
+def feed_runs_prune() -> int:
+    """Forget feed runs past FEED_RUN_HISTORY_DAYS."""
+    return feeds.feed_runs_prune()

@@ -331,6 +331,24 @@ CELERY_BEAT_SCHEDULE["retry-inbound-events"] = {
     "task": "integrations.tasks.inbound_events_retry",
     "schedule": 60.0,
 }
+# ERP feeds: files of stock counts the shop pulls from vendors. A failed
+# pull is retried after FEED_RETRY_SECONDS, doubling each time up to the
+# feed's interval; after FEED_BREAKER_FAILURES failures in a row the
+# circuit opens and the feed is left alone for FEED_BREAKER_COOLDOWN_SECONDS.
+FEED_MAX_BYTES = env_int("FEED_MAX_BYTES", 20 * 1024 * 1024)
+FEED_MAX_LINES = env_int("FEED_MAX_LINES", 20000)
+FEED_RETRY_SECONDS = env_int("FEED_RETRY_SECONDS", 30)
+FEED_BREAKER_FAILURES = env_int("FEED_BREAKER_FAILURES", 5)
+FEED_BREAKER_COOLDOWN_SECONDS = env_int("FEED_BREAKER_COOLDOWN_SECONDS", 600)
+FEED_RUN_HISTORY_DAYS = env_int("FEED_RUN_HISTORY_DAYS", 30)
+CELERY_BEAT_SCHEDULE["pull-due-feeds"] = {
+    "task": "integrations.tasks.feeds_pull_due",
+    "schedule": 30.0,
+}
+CELERY_BEAT_SCHEDULE["prune-feed-runs"] = {
+    "task": "integrations.tasks.feed_runs_prune",
+    "schedule": 3600.0,
+}
 # Tests send stock events to their own servers on 127.0.0.1; a shop never
 # should, so private and local addresses are refused unless this is on.
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)

@@ -5,6 +5,7 @@ One module per concern; everything is imported here so Django finds it.
 
 from .deliveries import Delivery, DeliveryAttempt
 from .endpoints import EVENT_KINDS, Endpoint, all_event_kinds
+from .feeds import Feed, FeedRun
 from .shopify import ShopifyItem, ShopifyLocation
 from .vendors import InboundEvent, Vendor, new_secret
 
@@ -13,6 +14,8 @@ __all__ = [
     "DeliveryAttempt",
     "EVENT_KINDS",
     "Endpoint",
+    "Feed",
+    "FeedRun",
     "InboundEvent",
     "ShopifyItem",
     "ShopifyLocation",
