@@ -65,6 +65,9 @@ def _parse(header: str | None) -> tuple[int, list[str]]:
         if key == "t" and value.isascii() and value.isdigit() and len(value) <= 12:
             stamp = int(value)
         elif key == "v1" and value:
+            # compare_digest refuses non-ASCII text with a TypeError.
+            if not value.isascii():
+                raise SignatureError("the X-Signature header is malformed")
             offered.append(value)
     if stamp is None or not offered:
         raise SignatureError("the X-Signature header is malformed")

@@ -301,3 +301,18 @@ def test_it_clears_the_restock_date_once_everything_incoming_arrived(make_sku):
 
     east = level(sku)
     assert (east.on_hand, east.incoming, east.restock_eta) == (4, 0, None)
+
+
+def test_it_answers_401_to_a_signature_in_non_ascii_text(make_sku):
+    sku = make_sku("VEN-ASCII", EAST=5)
+    body = event("stock.delta", [delta(sku, "EAST", 2)])
+
+    answer = Client().post(
+        URL,
+        body,
+        content_type="application/json",
+        HTTP_X_SIGNATURE=f"t={int(time.time())},v1=\u00e9",
+    )
+
+    assert answer.status_code == 401
+    assert level(sku).on_hand == 5
