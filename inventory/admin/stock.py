@@ -8,7 +8,7 @@ services.
 
 from django.contrib import admin
 
-from .models import (
+from ..models import (
     LedgerEntry,
     Reservation,
     ReservationLine,

@@ -75,7 +75,7 @@ class StockLevel(models.Model):
 
     @property
     def available(self) -> int:
-        from .availability import level_available
+        from ..availability import level_available
 
         return level_available(self)
 

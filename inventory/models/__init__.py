@@ -1,0 +1,26 @@
+"""The stock room's tables, one module per concern; all imported here so
+Django finds them and callers import from ``inventory.models``."""
+
+from .stock import (
+    IdempotencyRecord,
+    LedgerEntry,
+    Reason,
+    Reservation,
+    ReservationLine,
+    StockEvent,
+    StockLevel,
+    Warehouse,
+    actor_label,
+)
+
+__all__ = [
+    "IdempotencyRecord",
+    "LedgerEntry",
+    "Reason",
+    "Reservation",
+    "ReservationLine",
+    "StockEvent",
+    "StockLevel",
+    "Warehouse",
+    "actor_label",
+]
