@@ -376,3 +376,21 @@ CELERY_BEAT_SCHEDULE["prune-deliveries"] = {
     "task": "integrations.tasks.deliveries_prune",
     "schedule": 3600.0,
 }
+
+# E-mail: SMTP when EMAIL_HOST is set (production), else printed to the
+# console (the demo and development).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = (
+    os.environ.get("DEFAULT_FROM_EMAIL") or "OfficeShop <shop@localhost>"
+)
+# The shop's address as customers reach it, for links in e-mails.
+SITE_URL = (os.environ.get("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")

@@ -210,3 +210,17 @@ def test_it_refuses_to_add_or_delete_a_sku(admin_client, shop):
     deleted = admin_client.get(reverse("admin:catalog_sku_delete", args=[sku.pk]))
 
     assert (added.status_code, deleted.status_code) == (403, 403)
+
+
+def test_the_roles_exist_with_their_permissions():
+    from django.contrib.auth.models import Group
+
+    clerks = Group.objects.get(name="Clerks")
+    managers = Group.objects.get(name="Managers")
+
+    clerk_codes = set(clerks.permissions.values_list("codename", flat=True))
+    manager_codes = set(managers.permissions.values_list("codename", flat=True))
+    assert {"receive_stock", "count_stock"} <= clerk_codes
+    assert not {"adjust_stock", "transfer_stock", "write_off_stock"} & clerk_codes
+    assert {"adjust_stock", "transfer_stock", "add_vendor"} <= manager_codes
+    assert clerk_codes < manager_codes

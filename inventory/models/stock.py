@@ -44,6 +44,15 @@ class StockLevel(models.Model):
 
     class Meta:
         ordering = ["sku_id", "warehouse_id"]
+        # What staff may do to stock in the admin (inventory.roles).
+        permissions = [
+            ("receive_stock", "Can receive goods"),
+            ("count_stock", "Can record a cycle count"),
+            ("adjust_stock", "Can adjust stock by a delta"),
+            ("write_off_stock", "Can write off damaged units"),
+            ("transfer_stock", "Can transfer stock between warehouses"),
+            ("set_stock_levels", "Can set safety stock and low-stock thresholds"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["sku", "warehouse"], name="stock_level_unique"
