@@ -1,6 +1,25 @@
+from django import forms
 from django.contrib import admin
 
+from inventory.charts import history_svg, stock_history
+from inventory.models import actor_label
+from inventory.stockroom import sku_threshold_set
+
 from .models import Sku
+
+
+class SkuForm(forms.ModelForm):
+    low_stock_threshold = forms.IntegerField(min_value=0, max_value=1_000_000)
+
+    class Meta:
+        model = Sku
+        fields = [
+            "name",
+            "category",
+            "sub_category",
+            "list_price",
+            "low_stock_threshold",
+        ]
 
 
 @admin.register(Sku)
@@ -22,16 +41,15 @@ class SkuAdmin(admin.ModelAdmin):
     list_filter = ("condition", "category", "sub_category")
     search_fields = ("code", "name", "product_id")
     list_select_related = ("twin",)
-    # A new threshold would change a SKU's status with no stock event to
-    # tell live pages, so it is read-only until that change can send one.
     readonly_fields = (
         "code",
         "product_id",
         "condition",
         "twin",
-        "low_stock_threshold",
         "sequence",
     )
+    change_form_template = "admin/catalog/sku/change_form.html"
+    form = SkuForm
     fields = (
         "code",
         "name",
@@ -51,7 +69,29 @@ class SkuAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("inventory.set_stock_levels"):
+            fields.append("low_stock_threshold")
+        return fields
+
     def save_model(self, request, obj, form, change) -> None:
         # ``sequence`` moves under row locks while the form is open; a full
-        # save would write the stale number back over it.
-        obj.save(update_fields=form.changed_data)
+        # save would write the stale number back over it. A new threshold
+        # may change the SKU's status, so it goes through the service that
+        # tells live pages.
+        plain = [f for f in form.changed_data if f != "low_stock_threshold"]
+        if plain:
+            obj.save(update_fields=plain)
+        if "low_stock_threshold" in form.changed_data:
+            sku_threshold_set(
+                sku_id=obj.pk,
+                threshold=form.cleaned_data["low_stock_threshold"],
+                actor=actor_label(request.user),
+            )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = dict(extra_context or {})
+        if object_id and str(object_id).isdigit():
+            extra["chart"] = history_svg(stock_history(sku_id=int(object_id)))
+        return super().change_view(request, object_id, form_url, extra)

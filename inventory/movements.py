@@ -27,7 +27,7 @@ from .publisher import events_committed
 
 logger = logging.getLogger(__name__)
 
-FIELDS = ("on_hand", "reserved", "committed", "incoming")
+FIELDS = ("on_hand", "reserved", "committed", "incoming", "safety_stock")
 # No shop holds a billion units of one thing in one place; a figure past
 # this is a typo, and the column's integer type ends not far above it.
 MAX_FIGURE = 1_000_000_000
@@ -42,6 +42,7 @@ class Move:
     reserved: int = 0
     committed: int = 0
     incoming: int = 0
+    safety_stock: int = 0
     # Units this move takes out of ``available``: the UPDATE only runs when
     # at least that many are free at that moment.
     claims: int = 0
@@ -138,6 +139,7 @@ def apply_moves(
             reserved_delta=move.reserved,
             committed_delta=move.committed,
             incoming_delta=move.incoming,
+            safety_stock_delta=move.safety_stock,
             actor=actor,
             reservation=reservation,
             order=order,
@@ -189,3 +191,30 @@ def _figures_before(changes: list, after: dict, threshold: int) -> dict:
         available=available, incoming=incoming, threshold=threshold
     )
     return {"available": available, "status": status}
+
+
+def announce(sku: Sku, *, reason: str, before: dict) -> StockEvent:
+    """Write an event for a locked SKU whose status may have moved while
+    no figure did (a new low-stock threshold); return it.
+
+    ``before`` holds the SKU's available and status from before the
+    change. The event names the SKU's first warehouse with a change of 0,
+    so pages and the cache follow it like any other.
+    """
+    require_transaction()
+    figures = availability.totals(sku.locked_levels, threshold=sku.low_stock_threshold)
+    event = build_event(
+        sku=sku,
+        warehouse_code=sku.locked_levels[0].warehouse.code,
+        change=0,
+        reason=reason,
+        figures=figures,
+        sequence=sku.sequence + 1,
+        moment=timezone.now(),
+        kind=event_kind(before=before, after=figures),
+    )
+    sku.sequence += 1
+    Sku.objects.filter(pk=sku.pk).update(sequence=F("sequence") + 1)
+    StockEvent.objects.bulk_create([event])
+    transaction.on_commit(partial(events_committed, [event]))
+    return event

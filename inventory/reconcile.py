@@ -55,6 +55,7 @@ def _find_drifts() -> list[Drift]:
         reserved="reserved_delta",
         committed="committed_delta",
         incoming="incoming_delta",
+        safety_stock="safety_stock_delta",
     )
     holds = _sums(ReservationLine.objects.filter(active=True), "level_id", n="quantity")
     open_lines = _sums(
@@ -73,6 +74,7 @@ def _find_drifts() -> list[Drift]:
             ("incoming", "the ledger"): sums.get("incoming") or 0,
             ("reserved", "the ledger"): sums.get("reserved") or 0,
             ("committed", "the ledger"): sums.get("committed") or 0,
+            ("safety_stock", "the ledger"): sums.get("safety_stock") or 0,
             ("reserved", "live holds"): holds.get(level.pk, {}).get("n") or 0,
             ("committed", "open orders"): open_lines.get(level.pk, {}).get("n") or 0,
         }

@@ -28,6 +28,7 @@ CLERK_PERMISSIONS = [
     "catalog.view_sku",
     "orders.view_order",
     "orders.view_return",
+    "orders.fulfil_order",
 ]
 MANAGER_PERMISSIONS = CLERK_PERMISSIONS + [
     "inventory.adjust_stock",

@@ -24,6 +24,9 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Clerks ship; cancelling and taking returns is a manager's
+        # (orders.change_order). See inventory.roles.
+        permissions = [("fulfil_order", "Can ship orders")]
 
     def __str__(self) -> str:
         return str(self.id)

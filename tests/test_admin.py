@@ -193,6 +193,7 @@ def test_it_edits_a_skus_price_without_touching_its_sequence(admin_client, shop)
             "category": sku.category,
             "sub_category": sku.sub_category,
             "list_price": "12.50",
+            "low_stock_threshold": sku.low_stock_threshold,
         },
     )
 

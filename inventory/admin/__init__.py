@@ -1,6 +1,6 @@
 """The stock room in the admin, one module per concern."""
 
-from . import stock
+from . import levels, stock
 from .stock import LevelLineInline, ReadOnlyAdmin, ReadOnlyInline
 
-__all__ = ["LevelLineInline", "ReadOnlyAdmin", "ReadOnlyInline", "stock"]
+__all__ = ["LevelLineInline", "ReadOnlyAdmin", "ReadOnlyInline", "levels", "stock"]

@@ -1,21 +1,18 @@
-"""Stock in the admin, read-only for now.
+"""Stock rows in the admin, shown read-only: every figure changes through
+the stock services (the stock room's forms are in ``levels``)."""
 
-Every stock figure changes through inventory.services under row locks;
-an admin form saving a whole row would write stale figures back over
-changes made while it was open. Editing safely comes with its own
-services.
-"""
+from django.contrib import admin, messages
 
-from django.contrib import admin
-
+from ..errors import StockError
 from ..models import (
     LedgerEntry,
     Reservation,
     ReservationLine,
     StockEvent,
-    StockLevel,
     Warehouse,
+    actor_label,
 )
+from ..services import reservation_release
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -67,30 +64,6 @@ class WarehouseAdmin(ReadOnlyAdmin):
     search_fields = ("code", "name")
 
 
-@admin.register(StockLevel)
-class StockLevelAdmin(ReadOnlyAdmin):
-    list_display = (
-        "sku",
-        "warehouse",
-        "on_hand",
-        "reserved",
-        "committed",
-        "available",
-        "safety_stock",
-        "incoming",
-        "restock_eta",
-        "version",
-    )
-    list_filter = ("warehouse",)
-    search_fields = ("sku__code", "sku__name")
-    list_select_related = ("sku", "warehouse")
-    readonly_fields = (*list_display,)
-
-    @admin.display(description="available")
-    def available(self, level: StockLevel) -> int:
-        return level.available
-
-
 class ReservationLineInline(LevelLineInline):
     model = ReservationLine
     fields = ("sku_code", "warehouse_code", "quantity", "active", "expires_at")
@@ -105,6 +78,47 @@ class ReservationAdmin(ReadOnlyAdmin):
     list_select_related = ("ship_to",)
     date_hierarchy = "created_at"
     inlines = (ReservationLineInline,)
+    actions = ("release",)
+
+    def has_release_permission(self, request) -> bool:
+        return request.user.has_perm("inventory.change_reservation")
+
+    @admin.action(description="Release the chosen holds", permissions=["release"])
+    def release(self, request, queryset):
+        released, refused = 0, []
+        for reservation in queryset.filter(status=Reservation.Status.ACTIVE):
+            try:
+                reservation_release(
+                    reservation_id=reservation.pk, actor=actor_label(request.user)
+                )
+            except StockError as error:
+                refused.append(f"{reservation.pk}: {error.detail}")
+            else:
+                released += 1
+        self.message_user(request, f"Released {released} holds.", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+
+class ActorFilter(admin.SimpleListFilter):
+    """Who made the change: a person, a vendor, a feed or the shop."""
+
+    title = "actor"
+    parameter_name = "actor"
+
+    def lookups(self, request, model_admin):
+        actors = (
+            LedgerEntry.objects.exclude(actor="")
+            .order_by("actor")
+            .values_list("actor", flat=True)
+            .distinct()[:100]
+        )
+        return [(actor, actor) for actor in actors]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(actor=self.value())
+        return queryset
 
 
 @admin.register(LedgerEntry)
@@ -119,12 +133,14 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         "reserved_delta",
         "committed_delta",
         "incoming_delta",
+        "safety_stock_delta",
         "actor",
         "order",
         "reservation",
     )
-    list_filter = ("reason", "level__warehouse")
-    search_fields = ("level__sku__code",)
+    list_filter = ("reason", ActorFilter, "level__warehouse")
+    search_fields = ("level__sku__code", "actor", "note")
+    date_hierarchy = "created_at"
     list_select_related = ("level__sku", "level__warehouse")
     # The ledger grows with every change; counting it all on each page
     # would be the slowest part of the page.

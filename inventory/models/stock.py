@@ -192,6 +192,9 @@ class Reason(models.TextChoices):
     FOUND = "found"
     RESTOCK = "restock"
     INCOMING = "incoming"
+    TRANSFER = "transfer"
+    SAFETY_STOCK = "safety_stock"
+    THRESHOLD = "threshold"
 
 
 class LedgerEntry(models.Model):
@@ -205,6 +208,7 @@ class LedgerEntry(models.Model):
     reserved_delta = models.IntegerField(default=0)
     committed_delta = models.IntegerField(default=0)
     incoming_delta = models.IntegerField(default=0)
+    safety_stock_delta = models.IntegerField(default=0)
     actor = models.CharField(max_length=150, blank=True)
     reservation = models.ForeignKey(
         Reservation, null=True, blank=True, on_delete=models.PROTECT

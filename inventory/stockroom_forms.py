@@ -1,0 +1,77 @@
+"""The stock room's forms: each carries the level's version from when it
+was opened, so a change made from stale figures can be refused."""
+
+from django import forms
+
+from .models import Reason
+from .stockroom import ADJUST_REASONS, MAX_UNITS
+
+
+def _units(label: str, *, low: int = 1, help_text: str = "") -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label, min_value=low, max_value=MAX_UNITS, help_text=help_text
+    )
+
+
+class StockForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    note = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, level=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.level = level
+
+
+class ReceiveForm(StockForm):
+    quantity = _units(
+        "Units received", help_text="They come off incoming first, if any."
+    )
+    field_order = ["quantity", "note"]
+
+
+class CountForm(StockForm):
+    counted = _units("Units counted on the shelf", low=0)
+    field_order = ["counted", "note"]
+
+
+class AdjustForm(StockForm):
+    delta = forms.IntegerField(
+        label="Change in units on hand",
+        min_value=-MAX_UNITS,
+        max_value=MAX_UNITS,
+        help_text="Negative takes units off.",
+    )
+    reason = forms.ChoiceField(
+        choices=[(r, Reason(r).label) for r in ADJUST_REASONS],
+    )
+    field_order = ["delta", "reason", "note"]
+
+    def clean_delta(self) -> int:
+        delta = self.cleaned_data["delta"]
+        if delta == 0:
+            raise forms.ValidationError("A change of 0 changes nothing.")
+        return delta
+
+
+class WriteOffForm(StockForm):
+    quantity = _units("Damaged units to write off")
+    field_order = ["quantity", "note"]
+
+
+class TransferForm(StockForm):
+    quantity = _units("Units to move")
+    to_warehouse = forms.TypedChoiceField(coerce=int, label="To warehouse")
+    field_order = ["quantity", "to_warehouse", "note"]
+
+    def __init__(self, *args, level=None, **kwargs):
+        super().__init__(*args, level=level, **kwargs)
+        others = level.sku.levels.exclude(pk=level.pk).select_related("warehouse")
+        self.fields["to_warehouse"].choices = [
+            (other.warehouse_id, other.warehouse.code)
+            for other in others.order_by("warehouse__code")
+        ]
+
+
+class SafetyStockForm(StockForm):
+    safety_stock = _units("Units kept back from online sale", low=0)
+    field_order = ["safety_stock"]
