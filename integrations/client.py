@@ -11,6 +11,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -47,16 +48,24 @@ def call(
     headers: dict | None = None,
     timeout: float,
     max_bytes: int,
+    status_only: bool = False,
 ) -> Answer:
     """Make one HTTP call and return its answer, or raise CallFailed.
 
-    ``timeout`` bounds the whole call, connecting and reading included.
+    ``timeout`` bounds the whole call, connecting and reading included: a
+    server that sends its answer a byte at a time is cut off when it runs
+    out. With ``status_only``, an answer whose status line came is an
+    answer, whatever then goes wrong with its body (a webhook receiver's
+    2xx is what counts, not what it says after).
     """
     parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise CallFailed("the URL's port is not a port number") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise CallFailed("the URL must be http:// or https:// with a host")
     deadline = time.monotonic() + timeout
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     address = _allowed_address(parts.hostname, port)
 
     connection = _connection(parts.scheme, parts.hostname, port, address, timeout)
@@ -64,15 +73,37 @@ def call(
     if parts.query:
         path += "?" + parts.query
     sent_headers = {"User-Agent": USER_AGENT, **(headers or {})}
+    cutoff = threading.Timer(timeout, _cut, args=(connection,))
+    cutoff.daemon = True
+    cutoff.start()
+    response = None
     try:
         connection.request(method, path, body=body, headers=sent_headers)
         response = connection.getresponse()
         data = _read(response, max_bytes, deadline)
-    except (OSError, http.client.HTTPException, ssl.SSLError) as error:
+    except (OSError, http.client.HTTPException, ssl.SSLError, CallFailed) as error:
+        if status_only and response is not None:
+            return Answer(response.status, b"", dict(response.getheaders()))
+        if time.monotonic() >= deadline:
+            raise CallFailed("no answer in time") from None
+        if isinstance(error, CallFailed):
+            raise
         raise CallFailed(_describe(error)) from None
     finally:
+        cutoff.cancel()
         connection.close()
     return Answer(response.status, data, dict(response.getheaders()))
+
+
+def _cut(connection) -> None:
+    """End a call that ran out of time: a read blocked on the socket
+    returns at once."""
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def _allowed_address(host: str, port: int) -> str:

@@ -11,7 +11,8 @@ import json
 import logging
 import random
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,7 +24,7 @@ from django.utils import timezone
 from inventory.models import StockEvent
 
 from . import client, signing
-from .models import Delivery, DeliveryAttempt, Endpoint
+from .models import Delivery, DeliveryAttempt, Endpoint, RunLease
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ MAX_ANSWER_BYTES = 1024 * 1024
 # A claimed delivery stays claimed this much longer than a call can take,
 # so a second sender takes it over only from a sender that died.
 LEASE_MARGIN_SECONDS = 30
+RUN_LEASE = "stock-events-deliver"
 
 
 def stock_events_dispatch(*, batch_size: int = DISPATCH_BATCH) -> int:
@@ -118,7 +120,12 @@ def deliveries_send(*, limit: int = SEND_BATCH) -> int:
     return len(due)
 
 
-def _claim(limit: int) -> list[Delivery]:
+def _claim(
+    limit: int, *, busy: Counter | None = None, per_endpoint: int | None = None
+) -> list[Delivery]:
+    """Lease up to ``limit`` head deliveries that are due, at most
+    ``per_endpoint`` in flight for any endpoint counting ``busy``."""
+    busy = Counter(busy or {})
     now = timezone.now()
     free = Q(leased_until__isnull=True) | Q(leased_until__lt=now)
     earlier = Delivery.objects.filter(
@@ -136,7 +143,7 @@ def _claim(limit: int) -> list[Delivery]:
         )
         .exclude(Exists(earlier))
         .select_related("endpoint")
-        .order_by("next_attempt_at", "pk")[:limit]
+        .order_by("next_attempt_at", "pk")[: limit * 4]
     )
 
     lease = now + timedelta(
@@ -144,11 +151,16 @@ def _claim(limit: int) -> list[Delivery]:
     )
     claimed = []
     for delivery in heads:
+        if len(claimed) == limit:
+            break
+        if per_endpoint and busy[delivery.endpoint_id] >= per_endpoint:
+            continue
         taken = Delivery.objects.filter(
             free, pk=delivery.pk, delivered_at__isnull=True
         ).update(leased_until=lease)
         if taken:
             claimed.append(delivery)
+            busy[delivery.endpoint_id] += 1
     return claimed
 
 
@@ -168,6 +180,7 @@ def _post(delivery: Delivery) -> Outcome:
             headers=headers,
             timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
             max_bytes=MAX_ANSWER_BYTES,
+            status_only=True,
         )
     except client.CallFailed as failed:
         return Outcome(None, failed.detail, _since(started))
@@ -241,19 +254,49 @@ def _pause_failing(endpoint: Endpoint, *, since: datetime, error: str) -> None:
         )
 
 
-def stock_events_deliver(*, budget_seconds: float = 30.0) -> int:
+def stock_events_deliver(*, budget_seconds: float = 20.0) -> int:
     """Dispatch new events and send due deliveries until there is nothing
-    more to do or ``budget_seconds`` have passed; return deliveries tried."""
-    deadline = time.monotonic() + budget_seconds
+    more to do or ``budget_seconds`` have passed; return deliveries tried.
+
+    One run at a time: a run beat queues while another is going returns
+    at once, so slow endpoints hold at most one worker process and the
+    other jobs (vendor events, holds expiring) keep theirs.
+    """
+    hold = budget_seconds + settings.WEBHOOK_TIMEOUT_SECONDS + LEASE_MARGIN_SECONDS
+    if not RunLease.take(RUN_LEASE, seconds=hold):
+        return 0
+    try:
+        return _deliver_until(time.monotonic() + budget_seconds)
+    finally:
+        RunLease.free(RUN_LEASE)
+
+
+def _deliver_until(deadline: float) -> int:
+    """Keep up to WEBHOOK_SEND_CONCURRENCY calls going, recording each as
+    it ends, so a slow endpoint's calls never hold up another's; at most
+    half the calls go to any one endpoint."""
+    concurrency = settings.WEBHOOK_SEND_CONCURRENCY
+    per_endpoint = max(1, concurrency // 2)
+    in_flight: dict = {}
     tried = 0
-    while time.monotonic() < deadline:
-        dispatched = stock_events_dispatch()
-        sent = deliveries_send()
-        tried += sent
-        # A pass that sent something may have made the next deliveries of
-        # those SKUs due; one that found nothing ends the run.
-        if not dispatched and not sent:
-            break
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        while True:
+            open_ = time.monotonic() < deadline
+            dispatched = stock_events_dispatch() if open_ else 0
+            room = concurrency - len(in_flight) if open_ else 0
+            if room:
+                busy = Counter(d.endpoint_id for d in in_flight.values())
+                for delivery in _claim(room, busy=busy, per_endpoint=per_endpoint):
+                    in_flight[pool.submit(_post, delivery)] = delivery
+            if not in_flight:
+                if dispatched:
+                    continue
+                break
+
+            done, _ = wait(in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
+            for future in done:
+                _record(in_flight.pop(future), future.result())
+                tried += 1
     return tried
 
 

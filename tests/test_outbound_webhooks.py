@@ -1,6 +1,7 @@
 """Stock events out: every committed change reaches each endpoint that
 wants it, signed, in order per SKU, however often the endpoint fails."""
 
+import contextlib
 import json
 import socket
 import threading
@@ -312,3 +313,107 @@ def test_a_real_worker_delivers_through_failures_and_holds_never_wait(
     for post in endpoint.posts():
         signing.verify(post.headers["X-Signature"], post.body, [hook.secret])
     assert sum(len(v) for v in expected.values()) == 7
+
+
+@contextlib.contextmanager
+def raw_server(reply):
+    """A TCP server on 127.0.0.1 that answers each connection with
+    ``reply(sock)``, for answers no HTTP server library would send."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=reply, args=(conn, stop), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    finally:
+        stop.set()
+        listener.close()
+
+
+def drip(conn, stop):
+    conn.recv(65536)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+    while not stop.wait(0.2):
+        try:
+            conn.sendall(b"a")
+        except OSError:
+            return
+
+
+def test_a_server_that_drips_its_answer_runs_out_of_time():
+    with raw_server(drip) as url:
+        with pytest.raises(client.CallFailed, match="no answer in time"):
+            client.call("POST", url, body=b"{}", timeout=1, max_bytes=100)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc",
+        b"HTTP/1.1 204 No Content\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 3000000\r\n\r\n" + b"x" * 3000000,
+    ],
+)
+def test_any_2xx_is_a_delivery_whatever_its_body(make_sku, answer):
+    def reply(conn, stop):
+        conn.recv(65536)
+        try:
+            conn.sendall(answer)
+        finally:
+            conn.close()
+
+    with raw_server(reply) as url:
+        endpoint_add(url=url)
+        sku = make_sku("BODY-1", EAST=3)
+        deliveries.stock_events_dispatch()
+        Delivery.objects.all().delete()
+        sell(sku.code)
+        deliveries.stock_events_dispatch()
+
+        deliveries.deliveries_send()
+
+    delivery = Delivery.objects.get()
+    assert delivery.delivered
+    assert delivery.last_status in (200, 204)
+
+
+def test_a_hanging_endpoint_never_holds_up_another(make_sku):
+    with receiver() as hanging, receiver() as healthy:
+        hanging.hold.set()
+        endpoint_add(url=hanging.url)
+        endpoint_add(url=healthy.url)
+        skus = [make_sku(f"HANG-{n}", EAST=5) for n in range(3)]
+        deliveries.stock_events_dispatch()
+        Delivery.objects.all().delete()
+        start = current_sequences(*skus)
+        for sku in skus:
+            sell(sku.code)
+            sell(sku.code)
+        expected = events_after(start)
+
+        run = threading.Thread(
+            target=deliveries.stock_events_deliver, kwargs={"budget_seconds": 30}
+        )
+        run.start()
+        try:
+            arrived = healthy.wait_for(
+                lambda r: sequences_by_sku(r) == expected, timeout=30
+            )
+            # A second run while the first is going leaves at once.
+            assert deliveries.stock_events_deliver(budget_seconds=5) == 0
+        finally:
+            hanging.release.set()
+            run.join()
+
+    assert arrived
+    assert len(hanging.posts()) >= 1

@@ -3,7 +3,7 @@
 One module per concern; everything is imported here so Django finds it.
 """
 
-from .deliveries import Delivery, DeliveryAttempt
+from .deliveries import Delivery, DeliveryAttempt, RunLease
 from .endpoints import EVENT_KINDS, Endpoint, all_event_kinds
 from .feeds import Feed, FeedRun
 from .shopify import ShopifyItem, ShopifyLocation
@@ -17,6 +17,7 @@ __all__ = [
     "Feed",
     "FeedRun",
     "InboundEvent",
+    "RunLease",
     "ShopifyItem",
     "ShopifyLocation",
     "Vendor",

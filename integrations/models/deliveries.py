@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from .endpoints import Endpoint
 
@@ -70,3 +73,28 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status or self.error} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class RunLease(models.Model):
+    """A job that must not run twice at once holds its row's lease.
+
+    Taken with a conditional UPDATE, so it works on SQLite as on
+    PostgreSQL; a run that dies lets it lapse.
+    """
+
+    name = models.CharField(max_length=64, primary_key=True)
+    until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} until {self.until:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def take(cls, name: str, *, seconds: float) -> bool:
+        now = timezone.now()
+        cls.objects.get_or_create(name=name, defaults={"until": now})
+        until = now + timedelta(seconds=seconds)
+        return cls.objects.filter(name=name, until__lte=now).update(until=until) == 1
+
+    @classmethod
+    def free(cls, name: str) -> None:
+        cls.objects.filter(name=name).update(until=timezone.now())
