@@ -8,7 +8,6 @@ checked by the same rules as a webhook's ``stock.snapshot`` lines.
 
 import csv
 import io
-import json
 import re
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from inventory.errors import InvalidRequest
 from inventory.vendor_sync import SNAPSHOT
 
 from .inbound import lines_check, moment_check
+from .jsonbody import json_loads
 
 CSV_HEADER = ("sku", "warehouse", "on_hand")
 _WHOLE = re.compile(r"-?[0-9]{1,12}")
@@ -63,9 +63,10 @@ def feed_parse(
 
 def _json_lines(data: bytes) -> tuple[list, datetime | None]:
     try:
-        body = json.loads(data.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
         raise InvalidRequest("the feed is not JSON") from None
+    body = json_loads(text, what="the feed")
 
     if isinstance(body, list):
         return body, None

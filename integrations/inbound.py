@@ -4,9 +4,10 @@ Nothing here changes stock; it turns a body into plain values or refuses
 it whole with ``errors=[{line, field, detail}]``.
 """
 
-import json
 import re
 from datetime import date, datetime
+
+from django.utils import timezone
 
 from catalog.models import Sku
 from inventory.errors import InvalidRequest
@@ -15,10 +16,16 @@ from inventory.movements import MAX_FIGURE
 from inventory.text import is_plain_text
 from inventory.vendor_sync import DELTA, DELTA_REASONS, INCOMING, KINDS, SNAPSHOT
 
+from .jsonbody import json_loads
+from .signing import TOLERANCE_SECONDS
+
 MAX_LINES = 1000
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_EVENT_ID = 200
+# Ids the shop gives events it stores for other doors (Shopify's webhook
+# ids), kept apart from the ids vendors choose.
+RESERVED_PREFIXES = ("shopify:",)
 FIELDS = {
     SNAPSHOT: ("sku", "warehouse", "on_hand"),
     DELTA: ("sku", "warehouse", "delta", "reason"),
@@ -29,15 +36,21 @@ FIELDS = {
 def parse_event(raw: bytes) -> dict:
     """Return ``{event_id, kind, occurred_at, lines}`` or raise."""
     try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_refuse)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
         raise InvalidRequest("the body is not JSON") from None
+    body = json_loads(text)
     if not isinstance(body, dict):
         raise InvalidRequest("the body must be a JSON object")
 
     event_id = body.get("event_id")
     if not _text(event_id, MAX_EVENT_ID):
         raise InvalidRequest("event_id must be a short printable string")
+    if event_id.startswith(RESERVED_PREFIXES):
+        raise InvalidRequest(
+            f"event_id may not start with {', '.join(RESERVED_PREFIXES)}: "
+            "those ids are the shop's own"
+        )
     kind = body.get("type")
     if kind not in KINDS:
         raise InvalidRequest(f"type must be one of {', '.join(KINDS)}")
@@ -67,10 +80,6 @@ def lines_check(kind: str, lines: list) -> list[dict]:
     return [_plain(kind, line) for line in lines]
 
 
-def _refuse(constant: str):
-    raise ValueError(f"{constant} is not a number")
-
-
 def _text(value: object, limit: int) -> bool:
     return is_plain_text(value, max_length=limit)
 
@@ -85,11 +94,24 @@ def moment_check(value: object) -> datetime:
         if moment is not None and moment.tzinfo is not None:
             # Years the database can hold in every time zone.
             if EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
-                return moment
+                return not_ahead(moment, "occurred_at")
     raise InvalidRequest(
         "occurred_at must be an ISO 8601 time with its zone, "
         f"between {EARLIEST_YEAR} and {LATEST_YEAR}"
     )
+
+
+def not_ahead(moment: datetime, name: str) -> datetime:
+    """Refuse a time ahead of the shop's clock by more than a signature may
+    be: a count dated in the future would make every real count after it
+    look stale until that day came, whoever sent them."""
+    ahead = (moment - timezone.now()).total_seconds()
+    if ahead > TOLERANCE_SECONDS:
+        raise InvalidRequest(
+            f"{name} is {ahead:.0f} s ahead of the shop's clock; "
+            f"at most {TOLERANCE_SECONDS} s is allowed"
+        )
+    return moment
 
 
 def _whole(value: object, low: int, high: int) -> bool:

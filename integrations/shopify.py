@@ -10,22 +10,24 @@ admin, turns them into a SKU and a warehouse. Nothing here changes stock.
 import base64
 import hashlib
 import hmac
-import json
 from collections.abc import Iterable
 from datetime import datetime
+
+from django.utils import timezone
 
 from inventory.errors import InvalidRequest
 from inventory.movements import MAX_FIGURE
 from inventory.text import is_plain_text
 from inventory.vendor_sync import SNAPSHOT
 
-from .inbound import EARLIEST_YEAR, LATEST_YEAR, MAX_EVENT_ID
+from .inbound import EARLIEST_YEAR, LATEST_YEAR, MAX_EVENT_ID, RESERVED_PREFIXES
+from .jsonbody import json_loads
 from .models import ShopifyItem, ShopifyLocation, Vendor
-from .signing import SignatureError
+from .signing import TOLERANCE_SECONDS, SignatureError
 
 TOPIC = "inventory_levels/update"
 # Kept apart from the ids a vendor gives its own events on /inventory.
-EVENT_PREFIX = "shopify:"
+EVENT_PREFIX = RESERVED_PREFIXES[0]
 MAX_WEBHOOK_ID = MAX_EVENT_ID - len(EVENT_PREFIX)
 # The largest id PostgreSQL's bigint holds; Shopify's ids are 64-bit.
 MAX_SHOPIFY_ID = 2**63 - 1
@@ -108,16 +110,13 @@ def level_update_event(
 
 def _json_object(raw: bytes) -> dict:
     try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_refuse)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
         raise InvalidRequest("the body is not JSON") from None
+    body = json_loads(text)
     if not isinstance(body, dict):
         raise InvalidRequest("the body must be a JSON object")
     return body
-
-
-def _refuse(constant: str):
-    raise ValueError(f"{constant} is not a number")
 
 
 def _checked(body: dict) -> dict:
@@ -133,7 +132,7 @@ def _checked(body: dict) -> dict:
         "updated_at": (
             _moment,
             "an ISO 8601 time with its zone, between "
-            f"{EARLIEST_YEAR} and {LATEST_YEAR}",
+            f"{EARLIEST_YEAR} and {LATEST_YEAR}, not ahead of the shop's clock",
         ),
     }
     values, errors = {}, []
@@ -169,8 +168,12 @@ def _moment(value: object) -> datetime | None:
         return None
     if moment.tzinfo is None:
         return None
-    # Years the database can hold in every time zone.
-    return moment if EARLIEST_YEAR <= moment.year <= LATEST_YEAR else None
+    # Years the database can hold in every time zone, and never ahead of
+    # our clock (inbound.not_ahead says why).
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        return None
+    ahead = (moment - timezone.now()).total_seconds()
+    return None if ahead > TOLERANCE_SECONDS else moment
 
 
 def _mapped_place(vendor: Vendor, item_id: int, location_id: int) -> tuple[str, str]:

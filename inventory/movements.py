@@ -165,6 +165,7 @@ def _events(by_sku: dict, *, reason: str) -> list[StockEvent]:
             before=_figures_before(changes, figures, sku.low_stock_threshold),
             after=figures,
         )
+        plain = StockEvent.Kind.INVENTORY_UPDATED
         for offset, (move, change) in enumerate(changes, start=1):
             events.append(
                 build_event(
@@ -175,7 +176,9 @@ def _events(by_sku: dict, *, reason: str) -> list[StockEvent]:
                     figures=figures,
                     sequence=sku.sequence + offset,
                     moment=now,
-                    kind=kind,
+                    # One change to a SKU's status, told once: by the
+                    # last event of the batch, whose figures show it.
+                    kind=kind if offset == len(changes) else plain,
                 )
             )
         sku.sequence += len(changes)

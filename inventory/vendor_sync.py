@@ -10,6 +10,7 @@ import logging
 from datetime import date, datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from catalog.models import Sku
 
@@ -38,6 +39,9 @@ def vendor_lines_apply(
     is skipped as stale. A delta line moves on_hand (a receipt also takes
     its units off incoming). An incoming line sets incoming and its date.
     """
+    # A count is never dated after the moment it is applied: one dated in
+    # the future would make every later count look stale.
+    occurred_at = min(occurred_at, timezone.now())
     codes = {line["sku"] for line in lines}
     sku_ids = Sku.objects.filter(code__in=codes).values_list("pk", flat=True)
     with transaction.atomic():

@@ -43,6 +43,16 @@ def test_it_wants_every_event_unless_told_otherwise():
         "http://erp.internal/hook",
         "https://user:pw@erp.example.com/hook",
         "not a url",
+        "http://127.1/hook",
+        "http://2130706433/hook",
+        "http://0x7f000001/hook",
+        "http://0177.0.0.1/hook",
+        "http://erp.example.com:99999/hook",
+        "http://erp.example.com:0/hook",
+        "http://erp example.com/hook",
+        "http://m\u00fcnchen.example/hook",
+        "http://erp.example.com/\u00fc",
+        "http://erp.example.com/a\tb",
     ],
 )
 def test_it_refuses_an_address_it_must_not_call(url):

@@ -417,3 +417,16 @@ def test_a_hanging_endpoint_never_holds_up_another(make_sku):
 
     assert arrived
     assert len(hanging.posts()) >= 1
+
+
+def test_a_change_across_warehouses_tells_its_kind_once(make_sku):
+    sku = make_sku("SPREAD-1", EAST=1, WEST=1, SOUTH=1)
+
+    services.reservation_create(lines=[(sku.code, 3)])
+
+    kinds = list(
+        StockEvent.objects.filter(sku=sku)
+        .order_by("sequence")
+        .values_list("kind", flat=True)
+    )
+    assert kinds[-3:] == ["inventory_updated", "inventory_updated", "out_of_stock"]

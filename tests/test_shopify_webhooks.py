@@ -519,3 +519,11 @@ def test_it_adds_a_vendor_with_its_mapping_in_the_admin(admin_client, make_sku):
     assert response.status_code == 302
     added = ShopifyItem.objects.get()
     assert (added.vendor.code, added.inventory_item_id) == ("initech", ITEM)
+
+
+def test_it_refuses_an_update_dated_in_the_future(sku):
+    response = post(payload(42, at="2099-01-01T00:00:00Z"), webhook_id="wh-future")
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "updated_at"
+    assert level(sku).on_hand == 40

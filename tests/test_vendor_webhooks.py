@@ -316,3 +316,43 @@ def test_it_answers_401_to_a_signature_in_non_ascii_text(make_sku):
 
     assert answer.status_code == 401
     assert level(sku).on_hand == 5
+
+
+def test_it_refuses_a_count_dated_in_the_future(make_sku):
+    from datetime import UTC, datetime, timedelta
+
+    sku = make_sku("VEN-FUT", EAST=5)
+    ahead = (datetime.now(UTC) + timedelta(minutes=10)).isoformat()
+
+    answer = post(event("stock.snapshot", [count(sku, "EAST", 9)], at=ahead))
+
+    assert answer.status_code == 400
+    assert "ahead of the shop's clock" in answer.json()["detail"]
+    assert InboundEvent.objects.count() == 0
+
+
+def test_a_count_a_little_ahead_is_dated_now_and_blocks_nothing(make_sku):
+    from datetime import UTC, datetime, timedelta
+
+    sku = make_sku("VEN-SKEW", EAST=5)
+    ahead = (datetime.now(UTC) + timedelta(seconds=120)).isoformat()
+    post(event("stock.snapshot", [count(sku, "EAST", 9)], event_id="a", at=ahead))
+    time.sleep(0.01)
+    now = datetime.now(UTC).isoformat()
+
+    post(event("stock.snapshot", [count(sku, "EAST", 7)], event_id="b", at=now))
+
+    assert level(sku).on_hand == 7
+
+
+def test_it_refuses_the_shops_own_id_prefix_and_repeated_keys(make_sku):
+    sku = make_sku("VEN-KEYS", EAST=5)
+    lines = [delta(sku, "EAST", 2)]
+    reserved = event("stock.delta", lines, event_id="shopify:wh-9")
+    repeated = b'{"event_id": "a", "event_id": "b", ' + event("stock.delta", lines)[1:]
+
+    assert post(reserved).status_code == 400
+    answer = post(repeated)
+    assert answer.status_code == 400
+    assert "repeats the key" in answer.json()["detail"]
+    assert level(sku).on_hand == 5
