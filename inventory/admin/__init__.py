@@ -1,6 +1,12 @@
 """The stock room in the admin, one module per concern."""
 
-from . import stock
+from . import purchasing, stock
 from .stock import LevelLineInline, ReadOnlyAdmin, ReadOnlyInline
 
-__all__ = ["LevelLineInline", "ReadOnlyAdmin", "ReadOnlyInline", "stock"]
+__all__ = [
+    "LevelLineInline",
+    "ReadOnlyAdmin",
+    "ReadOnlyInline",
+    "purchasing",
+    "stock",
+]
