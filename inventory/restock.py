@@ -40,6 +40,21 @@ logger = logging.getLogger(__name__)
 # Any constant the shop's other advisory locks do not use.
 REFRESH_LOCK_KEY = 7_301_001
 
+# What a refresh rewrites on a level's row.
+_FIGURES = [
+    "demand",
+    "demand_days",
+    "daily_demand",
+    "lead_time_days",
+    "review_days",
+    "safety_stock",
+    "position",
+    "reorder_point",
+    "order_up_to",
+    "quantity",
+    "computed_at",
+]
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -125,8 +140,6 @@ def suggestions_refresh(*, now: datetime | None = None) -> int:
 
     with transaction.atomic():
         _take_turns()
-        keep = [row.level_id for row in rows]
-        RestockSuggestion.objects.exclude(level_id__in=keep).delete()
         RestockSuggestion.objects.bulk_create(
             rows,
             batch_size=1000,
@@ -134,24 +147,11 @@ def suggestions_refresh(*, now: datetime | None = None) -> int:
             unique_fields=["level"],
             update_fields=_FIGURES,
         )
+        # Every row this run wrote carries its moment; the rest are
+        # levels that no longer need stock.
+        RestockSuggestion.objects.exclude(computed_at=now).delete()
     logger.info("restock suggestions refreshed: %d levels to reorder", len(rows))
     return len(rows)
-
-
-# What a refresh rewrites on a level's row.
-_FIGURES = [
-    "demand",
-    "demand_days",
-    "daily_demand",
-    "lead_time_days",
-    "review_days",
-    "safety_stock",
-    "position",
-    "reorder_point",
-    "order_up_to",
-    "quantity",
-    "computed_at",
-]
 
 
 def _take_turns() -> None:

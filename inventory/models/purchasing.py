@@ -97,7 +97,7 @@ class PurchaseOrderLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} x level {self.level_id}"
+        return f"{self.quantity} x {self.level}"
 
     @property
     def outstanding(self) -> int:
@@ -115,18 +115,20 @@ class RestockSuggestion(models.Model):
     level = models.OneToOneField(
         StockLevel, on_delete=models.CASCADE, related_name="restock_suggestion"
     )
-    demand = models.PositiveIntegerField(help_text="Units ordered in the window.")
-    demand_days = models.PositiveIntegerField()
-    daily_demand = models.DecimalField(max_digits=12, decimal_places=2)
-    lead_time_days = models.PositiveIntegerField()
-    review_days = models.PositiveIntegerField()
-    safety_stock = models.PositiveIntegerField()
+    demand = models.PositiveIntegerField(
+        "ordered", help_text="Units ordered in the window, less cancelled."
+    )
+    demand_days = models.PositiveIntegerField("window (days)")
+    daily_demand = models.DecimalField("a day", max_digits=12, decimal_places=2)
+    lead_time_days = models.PositiveIntegerField("lead (days)")
+    review_days = models.PositiveIntegerField("review (days)")
+    safety_stock = models.PositiveIntegerField("safety")
     position = models.IntegerField(
         help_text="On hand less reserved and committed, plus incoming."
     )
-    reorder_point = models.PositiveIntegerField()
-    order_up_to = models.PositiveIntegerField()
-    quantity = models.PositiveIntegerField()
+    reorder_point = models.PositiveIntegerField("reorder at")
+    order_up_to = models.PositiveIntegerField("up to")
+    quantity = models.PositiveIntegerField("to order")
     computed_at = models.DateTimeField()
 
     class Meta:
