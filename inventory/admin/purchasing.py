@@ -158,6 +158,12 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     inlines = [LineInline]
     actions = ["open_orders", "receive_goods", "close_orders", "cancel_drafts"]
 
+    def get_fields(self, request, obj=None):
+        # A new order has no number, dates or status of its own yet.
+        if obj is None:
+            return ["vendor", "supplier", "reference", "note"]
+        return super().get_fields(request, obj)
+
     def get_queryset(self, request):
         return (
             super()
