@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inventory import purchasing, services
+from inventory.admin import purchasing as purchasing_admin
 from inventory.errors import (
     InvalidRequest,
     PurchaseOrderStateConflict,
@@ -574,6 +575,51 @@ def test_a_form_that_read_a_draft_cannot_save_once_the_order_opened(desk):
 
     with pytest.raises(PurchaseOrderStateConflict):
         purchasing.po_lock_for_edit(po_id=po.pk, seen_status=seen)
+
+
+def test_the_admin_saves_nothing_of_a_draft_opened_while_its_form_was_sent(
+    manager_client, desk, monkeypatch
+):
+    po = draft(("DESK-9", "EAST", 3, 5))
+    line = po.lines.get()
+    url = reverse("admin:inventory_purchaseorder_change", args=[po.pk])
+    lock = purchasing_admin.po_lock_for_edit
+
+    def opened_meanwhile(**kwargs):
+        # Another manager opens the order between the form's read and save.
+        purchasing.po_open(po_id=po.pk, actor="buyer")
+        return lock(**kwargs)
+
+    monkeypatch.setattr(purchasing_admin, "po_lock_for_edit", opened_meanwhile)
+    response = manager_client.post(
+        url,
+        {
+            **draft_form(level(desk).pk, "30", days(5).isoformat()),
+            "supplier": "Someone else",
+            "lines-INITIAL_FORMS": "1",
+            "lines-0-id": str(line.pk),
+            "lines-0-po": str(po.pk),
+        },
+    )
+
+    assert (response.status_code, response["Location"]) == (302, url)
+    notes = [str(m) for m in response.wsgi_request._messages]
+    assert notes == [f"{po.number} became open meanwhile; nothing was saved"]
+    po.refresh_from_db()
+    assert (po.supplier, po.lines.get().quantity) == ("", 3)
+
+
+def test_the_receive_action_leads_to_the_form_of_one_order(manager_client, desk):
+    one = opened(("DESK-9", "EAST", 10, 5))
+    two = opened(("DESK-9", "WEST", 1, 5))
+
+    single = act(manager_client, "receive_goods", one)
+    both = act(manager_client, "receive_goods", one, two)
+
+    assert single["Location"] == receive_url(one)
+    assert both["Location"] == reverse("admin:inventory_purchaseorder_changelist")
+    notes = [str(m) for m in both.wsgi_request._messages]
+    assert notes == ["Choose one order to receive."]
 
 
 def test_the_admin_finds_an_order_by_its_number(manager_client, desk):
