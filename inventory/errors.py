@@ -78,6 +78,21 @@ class FulfilmentExceedsOpen(StockError):
     status = 409
 
 
+class PurchaseOrderStateConflict(StockError):
+    """The purchase order's status does not allow what was asked."""
+
+    code = "purchase_order_state_conflict"
+    status = 409
+
+
+class ReceiptExceedsOutstanding(StockError):
+    """More units received against a line than are still to come; raised
+    with ``lines=[{line, sku, warehouse, requested, outstanding}]``."""
+
+    code = "receipt_exceeds_outstanding"
+    status = 409
+
+
 class LinesRefused(StockError):
     """Raised with ``errors=[{line, sku, warehouse, detail}]``."""
 

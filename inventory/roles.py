@@ -1,6 +1,7 @@
-"""The stock room's roles: clerks receive and count; managers also adjust,
-write off, transfer, set levels and manage vendors. Customers have no
-admin access at all (they are never staff).
+"""The stock room's roles: clerks receive (against purchase orders too)
+and count; managers also adjust, write off, transfer, set levels, manage
+vendors and purchase orders, and see the restock suggestions. Customers
+have no admin access at all (they are never staff).
 
 The groups are kept in step with this module after every migrate, so a
 new permission added here reaches every shop on its next deploy.
@@ -25,6 +26,8 @@ CLERK_PERMISSIONS = [
     "inventory.view_ledgerentry",
     "inventory.view_reservation",
     "inventory.view_stockevent",
+    "inventory.view_purchaseorder",
+    "inventory.view_purchaseorderline",
     "catalog.view_sku",
     "orders.view_order",
     "orders.view_return",
@@ -36,6 +39,8 @@ MANAGER_PERMISSIONS = CLERK_PERMISSIONS + [
     "inventory.transfer_stock",
     "inventory.set_stock_levels",
     "inventory.change_reservation",
+    "inventory.manage_purchase_orders",
+    "inventory.view_restocksuggestion",
     "orders.change_order",
     "catalog.change_sku",
     "integrations.view_vendor",

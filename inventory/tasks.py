@@ -7,7 +7,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import replenish, services
+from . import replenish, restock, services
 from .models import IdempotencyRecord, StockEvent
 
 logger = logging.getLogger(__name__)
@@ -49,3 +49,9 @@ def stock_events_prune() -> int:
     if deleted:
         logger.info("pruned %d stock events", deleted)
     return deleted
+
+
+@shared_task
+def restock_suggestions_refresh() -> int:
+    """Recompute the restock suggestions listed in the admin."""
+    return restock.suggestions_refresh()

@@ -377,6 +377,21 @@ CELERY_BEAT_SCHEDULE["prune-deliveries"] = {
     "schedule": 3600.0,
 }
 
+# Restock suggestions (inventory.restock): demand over the last
+# RESTOCK_DEMAND_DAYS, a supplier's lead time and the days between two
+# reviews of the list decide how much each level should reorder. A beat
+# job recomputes the list every RESTOCK_SUGGESTIONS_INTERVAL_SECONDS.
+RESTOCK_DEMAND_DAYS = env_int("RESTOCK_DEMAND_DAYS", 28)
+RESTOCK_LEAD_TIME_DAYS = env_int("RESTOCK_LEAD_TIME_DAYS", 7)
+RESTOCK_REVIEW_DAYS = env_int("RESTOCK_REVIEW_DAYS", 7)
+RESTOCK_SUGGESTIONS_INTERVAL_SECONDS = env_int(
+    "RESTOCK_SUGGESTIONS_INTERVAL_SECONDS", 3600
+)
+CELERY_BEAT_SCHEDULE["refresh-restock-suggestions"] = {
+    "task": "inventory.tasks.restock_suggestions_refresh",
+    "schedule": float(RESTOCK_SUGGESTIONS_INTERVAL_SECONDS),
+}
+
 # E-mail: SMTP when EMAIL_HOST is set (production), else printed to the
 # console (the demo and development).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

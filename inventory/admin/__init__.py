@@ -1,6 +1,13 @@
 """The stock room in the admin, one module per concern."""
 
-from . import levels, stock
+from . import levels, purchasing, stock
 from .stock import LevelLineInline, ReadOnlyAdmin, ReadOnlyInline
 
-__all__ = ["LevelLineInline", "ReadOnlyAdmin", "ReadOnlyInline", "levels", "stock"]
+__all__ = [
+    "LevelLineInline",
+    "ReadOnlyAdmin",
+    "ReadOnlyInline",
+    "levels",
+    "purchasing",
+    "stock",
+]

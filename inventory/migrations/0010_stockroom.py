@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0006_stock_permissions'),
+        ('inventory', '0009_purchase_orders'),
     ]
 
     operations = [
@@ -14,10 +14,5 @@ class Migration(migrations.Migration):
             model_name='ledgerentry',
             name='safety_stock_delta',
             field=models.IntegerField(default=0),
-        ),
-        migrations.AlterField(
-            model_name='ledgerentry',
-            name='reason',
-            field=models.CharField(choices=[('import', 'Import'), ('reservation', 'Reservation'), ('release', 'Release'), ('expiry', 'Expiry'), ('sale', 'Sale'), ('cancel', 'Cancel'), ('fulfilment', 'Fulfilment'), ('return', 'Return'), ('receipt', 'Receipt'), ('count', 'Count'), ('adjustment', 'Adjustment'), ('damage', 'Damage'), ('loss', 'Loss'), ('found', 'Found'), ('restock', 'Restock'), ('incoming', 'Incoming'), ('transfer', 'Transfer'), ('safety_stock', 'Safety Stock'), ('threshold', 'Threshold')], max_length=32),
         ),
     ]

@@ -1,6 +1,7 @@
 """The stock room's tables, one module per concern; all imported here so
 Django finds them and callers import from ``inventory.models``."""
 
+from .purchasing import PurchaseOrder, PurchaseOrderLine, RestockSuggestion
 from .stock import (
     IdempotencyRecord,
     LedgerEntry,
@@ -16,9 +17,12 @@ from .stock import (
 __all__ = [
     "IdempotencyRecord",
     "LedgerEntry",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
     "Reason",
     "Reservation",
     "ReservationLine",
+    "RestockSuggestion",
     "StockEvent",
     "StockLevel",
     "Warehouse",

@@ -195,6 +195,11 @@ class Reason(models.TextChoices):
     TRANSFER = "transfer"
     SAFETY_STOCK = "safety_stock"
     THRESHOLD = "threshold"
+    # A purchase order's units: announced when it opens, received against
+    # it, and given up when it closes short.
+    PO_OPEN = "po_open", "Purchase order opened"
+    PO_RECEIPT = "po_receipt", "Received against a purchase order"
+    PO_CLOSE = "po_close", "Purchase order closed short"
 
 
 class LedgerEntry(models.Model):
