@@ -340,16 +340,30 @@ def _move(level: StockLevel, *, on_hand: int = 0, incoming: int = 0) -> Move:
     )
 
 
-def _restock_eta(level: StockLevel, *, incoming: int) -> date | None:
-    """Return the date a locked level shows once it has ``incoming``."""
-    if incoming <= 0:
-        return None
-    owed = (
+def _owed(level: StockLevel) -> dict:
+    return (
         PurchaseOrderLine.objects.filter(level=level, po__status=Status.OPEN)
         .annotate(left=F("quantity") - F("received") - F("cancelled"))
         .filter(left__gt=0)
         .aggregate(units=Sum("left"), first=Min("expected_on"))
     )
+
+
+def owed_units(level: StockLevel) -> int:
+    """Return the units open purchase orders still owe a level."""
+    return _owed(level)["units"] or 0
+
+
+def restock_eta_for(level: StockLevel, *, incoming: int) -> date | None:
+    """Return the date a locked level shows once it has ``incoming``."""
+    return _restock_eta(level, incoming=incoming)
+
+
+def _restock_eta(level: StockLevel, *, incoming: int) -> date | None:
+    """Return the date a locked level shows once it has ``incoming``."""
+    if incoming <= 0:
+        return None
+    owed = _owed(level)
     dates = [owed["first"]] if owed["first"] else []
     # Units no open order accounts for came with a date of their own.
     if incoming > (owed["units"] or 0) and level.restock_eta:

@@ -19,6 +19,7 @@ from .errors import InsufficientStock, InvalidRequest, NotFound, VersionConflict
 from .locks import lock_skus
 from .models import Reason, StockLevel
 from .movements import MAX_FIGURE, Move, announce, apply_moves
+from .purchasing import owed_units, restock_eta_for
 from .services import level_figures
 
 logger = logging.getLogger(__name__)
@@ -64,14 +65,21 @@ def level_receive(
     expected_version: int | None = None,
     note: str = "",
 ) -> StockLevel:
-    """Put received units on hand; units that were on their way come off
-    ``incoming`` (a receipt with nothing expected is a free receipt)."""
+    """Put received units on hand, free of any purchase order.
+
+    Units a vendor announced as on their way (and no open purchase order
+    owes) come off ``incoming``; units owed by an order stay there until
+    they are received against it.
+    """
     _units(quantity, name="quantity")
     with transaction.atomic():
         level = _locked(level_id, expected_version)
-        arrived = min(quantity, level.incoming)
-        done = arrived and arrived == level.incoming
-        move = Move(level, on_hand=quantity, incoming=-arrived, set_eta=bool(done))
+        announced = max(0, level.incoming - owed_units(level))
+        arrived = min(quantity, announced)
+        eta = restock_eta_for(level, incoming=level.incoming - arrived)
+        move = Move(
+            level, on_hand=quantity, incoming=-arrived, set_eta=True, restock_eta=eta
+        )
         apply_moves([move], reason=Reason.RECEIPT, actor=actor, note=note)
     logger.info("%s received %d of %s", actor, quantity, level)
     return level

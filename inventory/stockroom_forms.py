@@ -24,7 +24,11 @@ class StockForm(forms.Form):
 
 class ReceiveForm(StockForm):
     quantity = _units(
-        "Units received", help_text="They come off incoming first, if any."
+        "Units received",
+        help_text=(
+            "Units a vendor announced come off incoming; goods a purchase "
+            "order owes are received on the order instead."
+        ),
     )
     field_order = ["quantity", "note"]
 

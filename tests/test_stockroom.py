@@ -328,3 +328,22 @@ def test_a_clerk_may_not_cancel_and_a_manager_takes_a_return(
     assert too_many.status_code == 200
     assert done.status_code == 302
     assert level(chair, "EAST").on_hand == 9
+
+
+def test_a_free_receipt_leaves_units_a_purchase_order_owes(clerk_client, chair):
+    from datetime import date, timedelta
+
+    from inventory import purchasing
+
+    east = level(chair, "EAST")
+    due = date.today() + timedelta(days=5)
+    po = purchasing.po_create(
+        lines=[(east.pk, 6, due)],
+        actor="manu",
+    )
+    purchasing.po_open(po_id=po.pk, actor="manu")
+
+    submit(clerk_client, chair, "EAST", "receive", quantity=2)
+
+    east = level(chair, "EAST")
+    assert (east.on_hand, east.incoming, east.restock_eta) == (12, 6, due)
