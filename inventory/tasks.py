@@ -7,7 +7,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import replenish, services
+from . import drift, replenish, services
 from .models import IdempotencyRecord, StockEvent
 
 logger = logging.getLogger(__name__)
@@ -49,3 +49,14 @@ def stock_events_prune() -> int:
     if deleted:
         logger.info("pruned %d stock events", deleted)
     return deleted
+
+
+@shared_task
+def stock_reconcile() -> int | None:
+    """Reconcile all stock; on problems, warn, alert and e-mail managers.
+
+    Scheduled every RECONCILE_INTERVAL_SECONDS; returns the open alert's
+    id, if any.
+    """
+    alert = drift.drift_watch()
+    return alert.pk if alert else None

@@ -1,6 +1,12 @@
 """The stock room in the admin, one module per concern."""
 
-from . import stock
+from . import alerts, stock
 from .stock import LevelLineInline, ReadOnlyAdmin, ReadOnlyInline
 
-__all__ = ["LevelLineInline", "ReadOnlyAdmin", "ReadOnlyInline", "stock"]
+__all__ = [
+    "LevelLineInline",
+    "ReadOnlyAdmin",
+    "ReadOnlyInline",
+    "alerts",
+    "stock",
+]

@@ -1,6 +1,7 @@
 """The stock room's tables, one module per concern; all imported here so
 Django finds them and callers import from ``inventory.models``."""
 
+from .alerts import DriftAlert
 from .stock import (
     IdempotencyRecord,
     LedgerEntry,
@@ -14,6 +15,7 @@ from .stock import (
 )
 
 __all__ = [
+    "DriftAlert",
     "IdempotencyRecord",
     "LedgerEntry",
     "Reason",
