@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from catalog.models import Sku
 
-from . import availability
+from . import availability, ledger
 from .errors import InsufficientStock, InvalidRequest
 from .events import build_event, event_kind
 from .locks import require_transaction
@@ -59,7 +59,9 @@ class Move:
 
 
 def _guard(move: Move) -> Q:
-    guard = Q(pk=move.level.pk)
+    # The head it was read with: a stale copy of the level must not fork
+    # its ledger chain.
+    guard = Q(pk=move.level.pk, ledger_head=move.level.ledger_head)
     for name, delta in move.deltas().items():
         if delta < 0:
             guard &= Q(**{f"{name}__gte": -delta})
@@ -70,8 +72,9 @@ def _guard(move: Move) -> Q:
     return guard, None
 
 
-def _update(move: Move) -> None:
-    """Run the move's conditional UPDATE; refuse it if the guard fails."""
+def _update(move: Move, *, head: str) -> None:
+    """Run the move's conditional UPDATE, moving the level's ledger head
+    to ``head``; refuse it if the guard fails."""
     for name, delta in move.deltas().items():
         if delta > 0 and getattr(move.level, name) + delta > MAX_FIGURE:
             raise InvalidRequest(
@@ -82,21 +85,12 @@ def _update(move: Move) -> None:
     if move.set_eta:
         changes["restock_eta"] = move.restock_eta
     changes["version"] = F("version") + 1
+    changes["ledger_head"] = head
     rows = StockLevel.objects
     if free is not None:
         rows = rows.alias(claims_free=free)
     if rows.filter(guard).update(**changes) != 1:
-        level = move.level
-        raise InsufficientStock(
-            f"{level.sku.code} in {level.warehouse.code} cannot take this change",
-            lines=[
-                {
-                    "sku": level.sku.code,
-                    "requested": move.claims or max(-d for d in move.deltas().values()),
-                    "available": availability.level_available(level),
-                }
-            ],
-        )
+        _refuse(move)
 
     level = move.level
     for name, delta in move.deltas().items():
@@ -104,6 +98,31 @@ def _update(move: Move) -> None:
     if move.set_eta:
         level.restock_eta = move.restock_eta
     level.version += 1
+    level.ledger_head = head
+
+
+def _refuse(move: Move) -> None:
+    """Raise why a move's UPDATE changed no row.
+
+    A level whose head moved since it was read is a caller's bug (a level
+    not read under the lock); the chain must not fork, so it is loud.
+    """
+    level = move.level
+    moved = StockLevel.objects.filter(pk=level.pk).exclude(
+        ledger_head=level.ledger_head
+    )
+    if moved.exists():
+        raise RuntimeError(f"level {level.pk} changed since it was locked and read")
+    raise InsufficientStock(
+        f"{level.sku.code} in {level.warehouse.code} cannot take this change",
+        lines=[
+            {
+                "sku": level.sku.code,
+                "requested": move.claims or max(-d for d in move.deltas().values()),
+                "available": availability.level_available(level),
+            }
+        ],
+    )
 
 
 def apply_moves(
@@ -124,29 +143,33 @@ def apply_moves(
     """
     require_transaction()
     moves = [m for m in moves if m.changes_anything()]
+    now = timezone.now()
+    entries = []
     by_sku: dict[int, list[tuple[Move, int]]] = defaultdict(list)
     for move in moves:
-        before = availability.level_available(move.level)
-        _update(move)
-        change = availability.level_available(move.level) - before
-        by_sku[move.level.sku_id].append((move, change))
-
-    LedgerEntry.objects.bulk_create(
-        LedgerEntry(
-            level=move.level,
+        # Sealed before the UPDATE, which carries its hash as the level's
+        # new head; several moves on one level chain in order.
+        entry = ledger.entry_new(
+            move.level,
             reason=reason,
-            on_hand_delta=move.on_hand,
-            reserved_delta=move.reserved,
-            committed_delta=move.committed,
-            incoming_delta=move.incoming,
-            safety_stock_delta=move.safety_stock,
+            created_at=now,
+            on_hand=move.on_hand,
+            reserved=move.reserved,
+            committed=move.committed,
+            incoming=move.incoming,
+            safety_stock=move.safety_stock,
             actor=actor,
             reservation=reservation,
             order=order,
-            note=note[:300],
+            note=note,
         )
-        for move in moves
-    )
+        before = availability.level_available(move.level)
+        _update(move, head=entry.hash)
+        change = availability.level_available(move.level) - before
+        by_sku[move.level.sku_id].append((move, change))
+        entries.append(entry)
+
+    LedgerEntry.objects.bulk_create(entries)
     events = _events(by_sku, reason=reason)
     StockEvent.objects.bulk_create(events)
     transaction.on_commit(partial(events_committed, events))

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from catalog.models import Sku
 
-from . import availability
+from . import availability, ledger
 from .events import build_event
 from .locks import require_transaction
 from .models import LedgerEntry, Reason, StockEvent, StockLevel, Warehouse
@@ -35,24 +35,24 @@ def levels_seed(
     have no levels yet.
     """
     require_transaction()
-    levels = StockLevel.objects.bulk_create(
-        StockLevel(
-            sku=sku,
-            warehouse=wh,
-            on_hand=on_hand.get((sku.pk, wh.pk), 0),
-        )
+    now = timezone.now()
+    levels = [
+        StockLevel(sku=sku, warehouse=wh, on_hand=on_hand.get((sku.pk, wh.pk), 0))
         for sku in skus
         for wh in warehouses
-    )
+    ]
+    openings = [
+        _opening_entry(lv, reason=reason, actor=actor, moment=now)
+        for lv in levels
+        if lv.on_hand
+    ]
+    levels = StockLevel.objects.bulk_create(levels)
+    LedgerEntry.objects.bulk_create(openings)
+
     by_sku: dict[int, list[StockLevel]] = {}
     for level in levels:
         by_sku.setdefault(level.sku_id, []).append(level)
-
     stocked = [lv for lv in levels if lv.on_hand]
-    LedgerEntry.objects.bulk_create(
-        LedgerEntry(level=lv, reason=reason, on_hand_delta=lv.on_hand, actor=actor)
-        for lv in stocked
-    )
     events, counts = _opening_events(stocked, by_sku, reason=reason)
     StockEvent.objects.bulk_create(events, batch_size=2000)
     transaction.on_commit(partial(events_committed, events))
@@ -63,6 +63,16 @@ def levels_seed(
         [s for s in skus if counts.get(s.pk)], ["sequence"], batch_size=2000
     )
     return levels
+
+
+def _opening_entry(level, *, reason: str, actor: str, moment) -> LedgerEntry:
+    """Return a new level's first ledger row, making its hash the level's
+    head before the level is written."""
+    entry = ledger.entry_new(
+        level, reason=reason, created_at=moment, on_hand=level.on_hand, actor=actor
+    )
+    level.ledger_head = entry.hash
+    return entry
 
 
 def _opening_events(stocked, by_sku, *, reason: str):

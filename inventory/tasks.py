@@ -7,7 +7,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import replenish, restock, services
+from . import drift, replenish, restock, services
 from .models import IdempotencyRecord, StockEvent
 
 logger = logging.getLogger(__name__)
@@ -55,3 +55,14 @@ def stock_events_prune() -> int:
 def restock_suggestions_refresh() -> int:
     """Recompute the restock suggestions listed in the admin."""
     return restock.suggestions_refresh()
+
+
+@shared_task
+def stock_reconcile() -> int | None:
+    """Reconcile all stock; on problems, warn, alert and e-mail managers.
+
+    Scheduled every RECONCILE_INTERVAL_SECONDS; returns the open alert's
+    id, if any.
+    """
+    alert = drift.drift_watch()
+    return alert.pk if alert else None

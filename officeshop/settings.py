@@ -317,6 +317,15 @@ CELERY_BEAT_SCHEDULE["prune-stock-events"] = {
     "task": "inventory.tasks.stock_events_prune",
     "schedule": 3600.0,
 }
+# How often every figure and ledger chain is reconciled; problems raise an
+# alert in the admin and e-mail the managers.
+RECONCILE_INTERVAL_SECONDS = env_int("RECONCILE_INTERVAL_SECONDS", 3600)
+CELERY_BEAT_SCHEDULE["reconcile-stock"] = {
+    "task": "inventory.tasks.stock_reconcile",
+    "schedule": float(RECONCILE_INTERVAL_SECONDS),
+    # A run still queued when the next is due is dropped, not piled up.
+    "options": {"expires": float(RECONCILE_INTERVAL_SECONDS)},
+}
 
 # WhiteNoise hands Django a file iterator that is synchronous; under ASGI
 # Django reads it in a thread and warns about each static file served.

@@ -324,7 +324,7 @@ def test_holds_racing_receipts_end_with_exact_figures(desk):
     assert (east.on_hand, east.reserved, east.incoming) == (11, 5, 4)
     assert east.restock_eta == days(5)
     assert po.lines.get().received == 6
-    assert stock_reconcile() == []
+    assert stock_reconcile().problems == []
 
 
 @pytest.mark.postgres

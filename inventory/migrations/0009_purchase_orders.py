@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('integrations', '0001_initial'),
-        ('inventory', '0006_stock_permissions'),
+        ('inventory', '0008_drift_alert'),
     ]
 
     operations = [

@@ -1,6 +1,7 @@
 """The stock room's tables, one module per concern; all imported here so
 Django finds them and callers import from ``inventory.models``."""
 
+from .alerts import DriftAlert
 from .purchasing import PurchaseOrder, PurchaseOrderLine, RestockSuggestion
 from .stock import (
     IdempotencyRecord,
@@ -15,6 +16,7 @@ from .stock import (
 )
 
 __all__ = [
+    "DriftAlert",
     "IdempotencyRecord",
     "LedgerEntry",
     "PurchaseOrder",

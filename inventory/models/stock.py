@@ -2,6 +2,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Warehouse(models.Model):
@@ -41,6 +42,9 @@ class StockLevel(models.Model):
     # older count arriving later must not undo a newer one.
     counted_at = models.DateTimeField(null=True, blank=True)
     version = models.BigIntegerField(default=1)
+    # The hash of this level's newest ledger row (inventory.ledger), moved
+    # by the same UPDATE that changes the figures.
+    ledger_head = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["sku_id", "warehouse_id"]
@@ -203,7 +207,12 @@ class Reason(models.TextChoices):
 
 
 class LedgerEntry(models.Model):
-    """One append-only record of a change to one stock level."""
+    """One append-only record of a change to one stock level.
+
+    Rows are made by ``inventory.ledger.entry_new`` only: each is sealed
+    by ``hash`` over its content and ``prev_hash``, the hash of the row
+    before it on the same level, so an edit or a removal shows.
+    """
 
     level = models.ForeignKey(
         StockLevel, on_delete=models.PROTECT, related_name="ledger"
@@ -222,7 +231,10 @@ class LedgerEntry(models.Model):
         "orders.Order", null=True, blank=True, on_delete=models.PROTECT
     )
     note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set in Python, not by auto_now_add, because the hash covers it.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, default="")
 
     class Meta:
         ordering = ["id"]

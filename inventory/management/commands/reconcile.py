@@ -6,14 +6,23 @@ from inventory.reconcile import stock_reconcile
 class Command(BaseCommand):
     help = (
         "Recompute every stock figure from the ledger, live holds and open "
-        "orders; print each drift and exit non-zero if there is any."
+        "orders, and verify every ledger chain; print each drift and break "
+        "and exit non-zero if there is any."
     )
 
     def handle(self, *args, **options):
-        drifts = stock_reconcile()
-        for drift in drifts:
+        found = stock_reconcile()
+        for drift in found.drifts:
             self.stdout.write(f"DRIFT {drift}")
-        if drifts:
-            self.stderr.write(f"{len(drifts)} drifts found")
+        for broken in found.breaks:
+            self.stdout.write(str(broken))
+        if found.problems:
+            self.stderr.write(
+                f"{len(found.drifts)} drifts and {len(found.breaks)} "
+                "ledger chain breaks found"
+            )
             raise SystemExit(1)
-        self.stdout.write("no drift: every figure matches the ledger, holds and orders")
+        self.stdout.write(
+            "no drift: every figure matches the ledger, holds and orders, "
+            "and every ledger chain verifies"
+        )
