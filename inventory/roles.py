@@ -28,6 +28,7 @@ CLERK_PERMISSIONS = [
     "catalog.view_sku",
     "orders.view_order",
     "orders.view_return",
+    "alerts.view_lowstockdigest",
 ]
 MANAGER_PERMISSIONS = CLERK_PERMISSIONS + [
     "inventory.adjust_stock",
@@ -57,6 +58,7 @@ MANAGER_PERMISSIONS = CLERK_PERMISSIONS + [
     "integrations.add_shopifylocation",
     "integrations.change_shopifylocation",
     "integrations.delete_shopifylocation",
+    "alerts.view_backinstocksubscription",
 ]
 ROLES = {CLERKS: CLERK_PERMISSIONS, MANAGERS: MANAGER_PERMISSIONS}
 
