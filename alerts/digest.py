@@ -8,6 +8,10 @@ reported stays remembered (``LowStockNotice``) until a run finds it in
 stock again, or sees from its events that it was in stock in between, so
 one that stays low is reported once. One reported low that then sells
 out is reported once more, as out.
+
+Limitation: a SKU is looked at only when a stock event names it, so one
+that turns low because its threshold or safety stock was raised, with no
+stock event, is reported after its next stock change.
 """
 
 import logging

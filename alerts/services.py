@@ -160,6 +160,9 @@ def _notify_one(subscription, figures, *, connection) -> bool:
     message = back_in_stock_message(subscription, figures, connection=connection)
     try:
         message.send()
+    # Limitation: a mail server that takes a message and then drops the
+    # connection before confirming it looks like one that refused it, so
+    # that subscriber gets the message a second time on the next run.
     except (smtplib.SMTPException, OSError):
         logger.exception("back-in-stock message %s not sent", subscription.pk)
         _unclaim(subscription, claimed_at)

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
@@ -17,6 +18,7 @@ from alerts.services import Subscribed
 from alerts.tokens import unsubscribe_token
 from inventory import services as stock_services
 from inventory.models import StockLevel
+from inventory.roles import MANAGERS
 from tests.conftest import level
 from tests.race import run_together
 
@@ -353,3 +355,24 @@ def test_it_forgets_finished_subscriptions_after_the_history_days(make_sku):
 
     assert pruned == 1
     assert waiting("bob@example.com") == ["DESK-1"]
+
+
+def test_it_lists_subscriptions_read_only_to_a_manager(
+    client, make_sku, django_user_model
+):
+    make_sku("DESK-1")
+    services.back_in_stock_subscribe(sku_code="DESK-1", email="ann@example.com")
+    manager = django_user_model.objects.create_user(
+        "manny", password="pw", is_staff=True
+    )
+    manager.groups.add(Group.objects.get(name=MANAGERS))
+    client.login(username="manny", password="pw")
+    changelist = reverse("admin:alerts_backinstocksubscription_changelist")
+
+    found = client.get(changelist, {"q": "ann@"})
+    add = client.get(reverse("admin:alerts_backinstocksubscription_add"))
+
+    assert found.status_code == 200
+    assert found.context["cl"].result_count == 1
+    assert "waiting" in found.content.decode()
+    assert add.status_code == 403

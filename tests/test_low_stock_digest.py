@@ -4,8 +4,10 @@ while it stays low."""
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
@@ -211,6 +213,23 @@ def test_it_waits_for_someone_to_tell_when_the_stock_room_has_no_address(
     assert [m.to for m in mail.outbox] == [[STAFF[0]]]
     assert listed(mail.outbox[0]) == ["CHAIR-1"]
     assert digest.recipients == [STAFF[0]]
+
+
+def test_it_forgets_old_digests_once_their_skus_recovered(stock_room, make_sku):
+    make_sku("CHAIR-1", threshold=3, EAST=6)
+    make_sku("DESK-1", threshold=3, EAST=6)
+    sell("CHAIR-1", 4)
+    low_stock_digest_send()
+    sell("DESK-1", 4)
+    second = low_stock_digest_send()
+    receive("CHAIR-1", 10)
+    low_stock_digest_send()
+    later = second.created_at + timedelta(days=settings.ALERTS_HISTORY_DAYS + 1)
+
+    pruned = digest_service.digests_prune(now=later)
+
+    assert pruned == 1
+    assert list(LowStockDigest.objects.all()) == [second]
 
 
 @pytest.mark.postgres
