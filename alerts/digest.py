@@ -177,7 +177,7 @@ def _severity(status: str) -> str | None:
     return Severity.LOW if status == LOW_STOCK else Severity.OUT
 
 
-def _digest_record(reports: list[Report], *, recipients: list[str]):
+def _digest_record(reports: list[Report], *, recipients: list[str]) -> LowStockDigest:
     """Write the digest and a notice per SKU it lists, replacing any
     older notice of those SKUs."""
     digest = LowStockDigest.objects.create(
