@@ -33,6 +33,7 @@ CLERK_PERMISSIONS = [
     "orders.view_order",
     "orders.view_return",
     "orders.fulfil_order",
+    "alerts.view_lowstockdigest",
 ]
 MANAGER_PERMISSIONS = CLERK_PERMISSIONS + [
     "inventory.adjust_stock",
@@ -65,12 +66,21 @@ MANAGER_PERMISSIONS = CLERK_PERMISSIONS + [
     "integrations.add_shopifylocation",
     "integrations.change_shopifylocation",
     "integrations.delete_shopifylocation",
+    "alerts.view_backinstocksubscription",
 ]
 ROLES = {CLERKS: CLERK_PERMISSIONS, MANAGERS: MANAGER_PERMISSIONS}
 
 
-def roles_sync(**_signal_args) -> None:
-    """Create the role groups and give each exactly its permissions."""
+def roles_sync(sender=None, **_signal_args) -> None:
+    """Create the role groups and give each exactly its permissions.
+
+    As a post_migrate receiver it acts once, for the last app: only then
+    does every app's permission exist.
+    """
+    from django.apps import apps
+
+    if sender is not None and sender != list(apps.get_app_configs())[-1]:
+        return
     for name, wanted in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(_permissions(wanted))

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "inventory",
     "orders",
     "integrations",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -418,3 +419,30 @@ DEFAULT_FROM_EMAIL = (
 )
 # The shop's address as customers reach it, for links in e-mails.
 SITE_URL = (os.environ.get("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+
+# Alerts (alerts/): back-in-stock e-mails to customers and a low-stock
+# digest to the stock room. The digest reads stock events, so it must run
+# well within the event history or changes would be pruned unseen.
+LOW_STOCK_DIGEST_SECONDS = env_int("LOW_STOCK_DIGEST_SECONDS", 3600)
+if not 0 < LOW_STOCK_DIGEST_SECONDS < EVENT_HISTORY_SECONDS:
+    raise ImproperlyConfigured(
+        "LOW_STOCK_DIGEST_SECONDS must be above 0 and below EVENT_HISTORY_SECONDS"
+    )
+BACK_IN_STOCK_INTERVAL_SECONDS = env_int("BACK_IN_STOCK_INTERVAL_SECONDS", 60)
+# Back-in-stock alerts one address may have waiting or made in a day.
+BACK_IN_STOCK_MAX_PER_ADDRESS = env_int("BACK_IN_STOCK_MAX_PER_ADDRESS", 20)
+# Finished subscriptions and old digests are kept this long.
+ALERTS_HISTORY_DAYS = env_int("ALERTS_HISTORY_DAYS", 90)
+CELERY_BEAT_SCHEDULE["send-low-stock-digest"] = {
+    "task": "alerts.tasks.low_stock_digest_send",
+    "schedule": float(LOW_STOCK_DIGEST_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["notify-back-in-stock"] = {
+    "task": "alerts.tasks.back_in_stock_notify",
+    "schedule": float(BACK_IN_STOCK_INTERVAL_SECONDS),
+    "options": {"expires": max(BACK_IN_STOCK_INTERVAL_SECONDS, 10)},
+}
+CELERY_BEAT_SCHEDULE["prune-alerts"] = {
+    "task": "alerts.tasks.alerts_prune",
+    "schedule": 3600.0,
+}

@@ -19,6 +19,7 @@ urlpatterns = [
         name="api-docs",
     ),
     re_path(r"^api(/|$)", api_not_found),
+    path("alerts/", include("alerts.urls")),
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
 ]
