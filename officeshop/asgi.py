@@ -19,10 +19,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from inventory.relay import relay_forever  # noqa: E402
 from inventory.routing import websocket_urlpatterns  # noqa: E402
+from officeshop.bodylimit import body_limit  # noqa: E402
 
 router = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": body_limit(django_asgi_app),
         # No origin check: the socket carries only public stock figures and
         # takes no credentials, and ERP clients send no Origin header.
         "websocket": URLRouter(websocket_urlpatterns),

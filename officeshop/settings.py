@@ -446,3 +446,6 @@ CELERY_BEAT_SCHEDULE["prune-alerts"] = {
     "task": "alerts.tasks.alerts_prune",
     "schedule": 3600.0,
 }
+# The largest request body the shop reads; a larger announced one is
+# refused with 413 before any of it is read (officeshop.bodylimit).
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 10 * 1024 * 1024)

@@ -138,3 +138,25 @@ def _connections_named(application: str) -> int:
             [application],
         )
         return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("length", ["1000000000000", "12x"])
+def test_it_refuses_a_huge_announced_body_before_reading_it(length):
+    import socket
+
+    with asgi_server() as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=20) as conn:
+            conn.sendall(
+                b"POST /webhooks/vendors/acme/inventory HTTP/1.1\r\n"
+                b"Host: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b"Content-Length: " + length.encode() + b"\r\n\r\n0123456789"
+            )
+            # Without the check the server waits for the rest of the body
+            # and this read runs into the socket's timeout.
+            answer = conn.recv(4096)
+
+    assert answer.startswith(b"HTTP/1.1 413") or answer.startswith(b"HTTP/1.1 400")
+    if length.isdigit():
+        assert b'"error": "too_large"' in answer
