@@ -1,25 +1,67 @@
 from django import forms
 from django.contrib import admin
+from django.core import signing
 
 from inventory.charts import history_svg, stock_history
 from inventory.models import actor_label
 from inventory.stockroom import sku_threshold_set
+from inventory.stockroom_forms import WholeNumberField
 
 from .models import Sku
 
+OPENED_SALT = "catalog.sku.opened"
+
+
+EDITABLE = ["name", "category", "sub_category", "list_price", "low_stock_threshold"]
+
 
 class SkuForm(forms.ModelForm):
-    low_stock_threshold = forms.IntegerField(min_value=0, max_value=1_000_000)
+    """A SKU's words, price and threshold, saved only where this form
+    changed them.
+
+    The form carries the values it was opened with (signed). A field left
+    as it was is not written, whatever happened to it meanwhile; a field
+    changed here that someone else changed since is refused, so a stale
+    form never puts an old value back.
+    """
+
+    low_stock_threshold = WholeNumberField(min_value=0, max_value=1_000_000)
+    opened = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Sku
-        fields = [
-            "name",
-            "category",
-            "sub_category",
-            "list_price",
-            "low_stock_threshold",
-        ]
+        fields = EDITABLE
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.touched: list[str] = []
+        if self.instance.pk:
+            seen = {name: str(getattr(self.instance, name)) for name in EDITABLE}
+            self.fields["opened"].initial = signing.dumps(seen, salt=OPENED_SALT)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk:
+            return cleaned
+        try:
+            seen = signing.loads(self.data.get("opened", ""), salt=OPENED_SALT)
+        except signing.BadSignature:
+            raise forms.ValidationError(
+                "This form is damaged or too old: reload the page."
+            ) from None
+        current = Sku.objects.filter(pk=self.instance.pk).values(*EDITABLE).first()
+        for name in EDITABLE:
+            if name not in cleaned or str(cleaned[name]) == seen.get(name):
+                continue
+            if str(current[name]) != seen.get(name):
+                self.add_error(
+                    name,
+                    "Someone changed this since the form was opened; it is now "
+                    f"{current[name]}. Reload the page to change it.",
+                )
+            else:
+                self.touched.append(name)
+        return cleaned
 
 
 @admin.register(Sku)
@@ -80,10 +122,10 @@ class SkuAdmin(admin.ModelAdmin):
         # save would write the stale number back over it. A new threshold
         # may change the SKU's status, so it goes through the service that
         # tells live pages.
-        plain = [f for f in form.changed_data if f != "low_stock_threshold"]
+        plain = [f for f in form.touched if f != "low_stock_threshold"]
         if plain:
             obj.save(update_fields=plain)
-        if "low_stock_threshold" in form.changed_data:
+        if "low_stock_threshold" in form.touched:
             sku_threshold_set(
                 sku_id=obj.pk,
                 threshold=form.cleaned_data["low_stock_threshold"],

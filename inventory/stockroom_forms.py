@@ -1,20 +1,50 @@
 """The stock room's forms: each carries the level's version from when it
 was opened, so a change made from stale figures can be refused."""
 
+import re
+
 from django import forms
 
 from .models import Reason
 from .stockroom import ADJUST_REASONS, MAX_UNITS
 
 
+class WholeNumberField(forms.IntegerField):
+    """An integer written plainly: ASCII digits, a minus sign at most.
+
+    Python's int() also reads "1_000", "+2" and other scripts' digits; on
+    a stock form each of those is far likelier a slip than meant.
+    """
+
+    plain = re.compile(r"-?[0-9]+")
+    default_error_messages = {"invalid": "Enter a whole number."}
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip()
+            if value and not self.plain.fullmatch(value):
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                )
+        return super().to_python(value)
+
+
 def _units(label: str, *, low: int = 1, help_text: str = "") -> forms.IntegerField:
-    return forms.IntegerField(
+    return WholeNumberField(
         label=label, min_value=low, max_value=MAX_UNITS, help_text=help_text
     )
 
 
 class StockForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = WholeNumberField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={
+            "required": "This form is missing its version: reload the page.",
+            "invalid": "This form's version is damaged: reload the page.",
+            "min_value": "This form's version is damaged: reload the page.",
+        },
+    )
     note = forms.CharField(max_length=300, required=False)
 
     def __init__(self, *args, level=None, **kwargs):
@@ -39,7 +69,7 @@ class CountForm(StockForm):
 
 
 class AdjustForm(StockForm):
-    delta = forms.IntegerField(
+    delta = WholeNumberField(
         label="Change in units on hand",
         min_value=-MAX_UNITS,
         max_value=MAX_UNITS,

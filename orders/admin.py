@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from inventory.admin import LevelLineInline, ReadOnlyAdmin, ReadOnlyInline
 from inventory.errors import StockError
 from inventory.models import actor_label
+from inventory.stockroom_forms import WholeNumberField
 
 from . import services
 from .models import Order, OrderLine, Return, ReturnLine
@@ -32,7 +33,7 @@ class OrderLineInline(LevelLineInline):
 
 
 class ReturnLineForm(forms.Form):
-    quantity = forms.IntegerField(min_value=0, max_value=1_000_000, initial=0)
+    quantity = WholeNumberField(min_value=0, max_value=1_000_000, initial=0)
     condition = forms.ChoiceField(choices=Return.Condition.choices)
 
     def __init__(self, *args, line: OrderLine, **kwargs):
@@ -117,6 +118,7 @@ class OrderAdmin(ReadOnlyAdmin):
             wanted = [
                 {
                     "sku": f.line.level.sku.code,
+                    "warehouse": f.line.level.warehouse.code,
                     "quantity": f.cleaned_data["quantity"],
                     "condition": f.cleaned_data["condition"],
                 }

@@ -153,7 +153,10 @@ def _requested(lines, *, with_condition: bool = False) -> Counter:
                 raise InvalidRequest(
                     "condition must be resellable, refurbished or damaged"
                 )
-            key = (line["sku"], condition)
+            warehouse = line.get("warehouse")
+            if warehouse is not None and not isinstance(warehouse, str):
+                raise InvalidRequest("warehouse must be a warehouse code")
+            key = (line["sku"], condition, warehouse)
         wanted[key] += check_quantity(line.get("quantity"))
     return wanted
 
@@ -255,23 +258,30 @@ def order_return(*, order_id, lines, actor: str = "") -> Return:
     shipped of it; a return beyond that is refused whole.
     """
     wanted = _requested(lines, with_condition=True)
-    codes = {code for code, _ in wanted}
+    codes = {code for code, _, _ in wanted}
     twin_ids = Sku.objects.filter(code__in=codes, twin__isnull=False).values_list(
         "twin_id", flat=True
     )
     with transaction.atomic():
         order, locked = _locked_order(order_id, extra_sku_ids=twin_ids)
         totals: Counter = Counter()
-        for (code, _), units in wanted.items():
+        for (code, _, _), units in wanted.items():
             totals[code] += units
         _spread(totals, order.locked_lines, room="returned")
 
         levels = _levels_of(locked)
         ret = Return.objects.create(order=order, actor=actor)
         moves, return_lines = [], []
-        for (code, condition), units in sorted(wanted.items()):
-            share = _spread(Counter({code: units}), order.locked_lines, room="returned")
-            for line in order.locked_lines:
+        for (code, condition, warehouse), units in sorted(wanted.items(), key=str):
+            # A line naming its warehouse comes back to that shelf only.
+            candidates = [
+                line
+                for line in order.locked_lines
+                if warehouse is None
+                or levels[line.level_id].warehouse.code == warehouse
+            ]
+            share = _spread(Counter({code: units}), candidates, room="returned")
+            for line in candidates:
                 taken = share.get(line.pk, 0)
                 if not taken:
                     continue

@@ -192,3 +192,15 @@ def browser():
         yield chromium
         chromium.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def opened_form(client, url: str) -> dict:
+    """Open an admin change form; return its fields as a browser would
+    post them back untouched."""
+    form = client.get(url).context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is not None:
+            data[name] = value
+    return data

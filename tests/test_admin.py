@@ -9,7 +9,7 @@ from catalog.models import Sku
 from inventory import services
 from inventory.models import LedgerEntry, StockEvent, StockLevel
 from orders import services as order_services
-from tests.conftest import level
+from tests.conftest import level, opened_form
 
 pytestmark = pytest.mark.django_db
 
@@ -182,19 +182,12 @@ def test_it_keeps_ledger_and_events_append_only(admin_client, shop):
 def test_it_edits_a_skus_price_without_touching_its_sequence(admin_client, shop):
     sku = Sku.objects.get(code="DESK-1")
     url = reverse("admin:catalog_sku_change", args=[sku.pk])
-    admin_client.get(url)
+    form = opened_form(admin_client, url)
     # A stock change lands while the form is open.
     services.reservation_create(lines=[("DESK-1", 1)])
 
     response = admin_client.post(
-        url,
-        {
-            "name": "Standing desk",
-            "category": sku.category,
-            "sub_category": sku.sub_category,
-            "list_price": "12.50",
-            "low_stock_threshold": sku.low_stock_threshold,
-        },
+        url, {**form, "name": "Standing desk", "list_price": "12.50"}
     )
 
     after = Sku.objects.get(pk=sku.pk)
@@ -225,3 +218,31 @@ def test_the_roles_exist_with_their_permissions():
     assert not {"adjust_stock", "transfer_stock", "write_off_stock"} & clerk_codes
     assert {"adjust_stock", "transfer_stock", "add_vendor"} <= manager_codes
     assert clerk_codes < manager_codes
+
+
+def test_a_stale_sku_form_never_puts_an_old_value_back(admin_client, shop):
+    sku = Sku.objects.get(code="DESK-1")
+    url = reverse("admin:catalog_sku_change", args=[sku.pk])
+    first = opened_form(admin_client, url)
+    second = opened_form(admin_client, url)
+    admin_client.post(url, {**first, "low_stock_threshold": 25})
+
+    renamed = admin_client.post(url, {**second, "name": "Renamed desk"})
+    stale = admin_client.post(url, {**second, "low_stock_threshold": 7})
+
+    after = Sku.objects.get(pk=sku.pk)
+    assert renamed.status_code == 302
+    assert stale.status_code == 200
+    assert "Someone changed this" in stale.content.decode()
+    assert (after.name, after.low_stock_threshold) == ("Renamed desk", 25)
+
+
+def test_a_damaged_opened_value_is_a_form_error(admin_client, shop):
+    sku = Sku.objects.get(code="DESK-1")
+    url = reverse("admin:catalog_sku_change", args=[sku.pk])
+    form = opened_form(admin_client, url)
+
+    answer = admin_client.post(url, {**form, "opened": "x", "name": "Other"})
+
+    assert answer.status_code == 200
+    assert Sku.objects.get(pk=sku.pk).name == sku.name

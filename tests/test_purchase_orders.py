@@ -631,3 +631,32 @@ def test_the_admin_finds_an_order_by_its_number(manager_client, desk):
     )
 
     assert [o.pk for o in response.context["cl"].result_list] == [po.pk]
+
+
+def test_a_draft_form_opened_before_the_order_opened_saves_nothing(
+    manager_client, desk
+):
+    from tests.conftest import opened_form
+
+    po = draft(("DESK-9", "EAST", 3, 5))
+    line = po.lines.get()
+    url = reverse("admin:inventory_purchaseorder_change", args=[po.pk])
+    form = opened_form(manager_client, url)
+    purchasing.po_open(po_id=po.pk, actor="buyer")
+
+    response = manager_client.post(
+        url,
+        {
+            **draft_form(level(desk).pk, "500", days(5).isoformat()),
+            "status_seen": form["status_seen"],
+            "supplier": "Someone else",
+            "lines-INITIAL_FORMS": "1",
+            "lines-0-id": str(line.pk),
+            "lines-0-po": str(po.pk),
+        },
+    )
+
+    assert form["status_seen"] == "draft"
+    assert response.status_code == 302
+    po.refresh_from_db()
+    assert (po.supplier, po.lines.get().quantity) == ("", 3)

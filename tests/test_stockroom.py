@@ -10,7 +10,7 @@ from inventory import services
 from inventory.models import LedgerEntry, StockEvent
 from inventory.reconcile import stock_reconcile
 from orders import services as order_services
-from tests.conftest import level
+from tests.conftest import level, opened_form
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +154,9 @@ def test_a_form_opened_before_a_sale_is_refused_after_it(manager_client, chair):
     assert (east.on_hand, east.reserved, east.available) == (9, 4, 5)
 
 
-@pytest.mark.parametrize("bad", ["-1", "1.5", "ten", "", "99999999999", "0"])
+@pytest.mark.parametrize(
+    "bad", ["-1", "1.5", "ten", "", "99999999999", "0", "1_000", "+2", "\u0663"]
+)
 def test_bad_numbers_are_form_errors_and_change_nothing(manager_client, chair, bad):
     ledger_rows = LedgerEntry.objects.count()
 
@@ -197,15 +199,11 @@ def test_the_threshold_changes_through_a_service_that_tells_pages(
 ):
     sku = Sku.objects.get(pk=chair.pk)
     events = StockEvent.objects.filter(sku=sku).count()
-    form = {
-        "name": "A better chair",
-        "category": sku.category,
-        "sub_category": sku.sub_category,
-        "list_price": "12.50",
-        "low_stock_threshold": 20,
-    }
+    url = f"/admin/catalog/sku/{sku.pk}/change/"
+    form = opened_form(manager_client, url)
+    form.update(name="A better chair", list_price="12.50", low_stock_threshold=20)
 
-    answer = manager_client.post(f"/admin/catalog/sku/{sku.pk}/change/", form)
+    answer = manager_client.post(url, form)
 
     assert answer.status_code == 302
     sku.refresh_from_db()
@@ -224,14 +222,9 @@ def test_a_clerk_cannot_change_the_threshold(clerk_client, chair):
 
 
 def test_a_huge_threshold_is_a_form_error(manager_client, chair):
-    form = {
-        "name": "x",
-        "category": "c",
-        "sub_category": "s",
-        "list_price": "1",
-        "low_stock_threshold": 10**12,
-    }
-    answer = manager_client.post(f"/admin/catalog/sku/{chair.pk}/change/", form)
+    url = f"/admin/catalog/sku/{chair.pk}/change/"
+    form = {**opened_form(manager_client, url), "low_stock_threshold": 10**12}
+    answer = manager_client.post(url, form)
 
     assert answer.status_code == 200
     assert Sku.objects.get(pk=chair.pk).low_stock_threshold == 2
@@ -347,3 +340,33 @@ def test_a_free_receipt_leaves_units_a_purchase_order_owes(clerk_client, chair):
 
     east = level(chair, "EAST")
     assert (east.on_hand, east.incoming, east.restock_eta) == (12, 6, due)
+
+
+def test_a_damaged_version_says_so_and_changes_nothing(manager_client, chair):
+    url = action_url(chair, "EAST", "count")
+
+    answer = manager_client.post(url, {"version": "abc", "counted": 3, "note": ""})
+
+    assert "version is damaged" in answer.content.decode()
+    assert level(chair, "EAST").on_hand == 10
+
+
+def test_a_return_goes_back_to_the_shelf_its_line_left(manager_client, make_sku):
+    desk = make_sku("SPLIT-1", EAST=2, WEST=2)
+    hold = services.reservation_create(lines=[(desk.code, 4)], ship_to="EAST")
+    order = order_services.order_place(reservation_id=hold.pk, email="a@b.example")
+    order_services.order_fulfil(order_id=order.pk, actor="t")
+    west_line = order.lines.get(level__warehouse__code="WEST")
+    east_line = order.lines.get(level__warehouse__code="EAST")
+
+    manager_client.post(
+        f"/admin/orders/order/{order.pk}/return/",
+        {
+            f"line-{west_line.pk}-quantity": 1,
+            f"line-{west_line.pk}-condition": "resellable",
+            f"line-{east_line.pk}-quantity": 0,
+            f"line-{east_line.pk}-condition": "resellable",
+        },
+    )
+
+    assert (level(desk, "EAST").on_hand, level(desk, "WEST").on_hand) == (0, 1)

@@ -29,6 +29,7 @@ from ..purchasing import (
     po_receive,
 )
 from ..restock import po_from_suggestions, suggestions_refresh
+from ..stockroom_forms import WholeNumberField
 from .stock import LevelLineInline
 
 MANAGE = "inventory.manage_purchase_orders"
@@ -42,6 +43,23 @@ def _checked(check, value, **kwargs):
         return check(value, **kwargs)
     except InvalidRequest as error:
         raise forms.ValidationError(error.detail) from None
+
+
+class PurchaseOrderForm(forms.ModelForm):
+    """Carries the status the order had when the form was opened: the
+    order is read again when the form comes back, so only this tells
+    whether it moved on in between (a draft opened meanwhile)."""
+
+    status_seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = PurchaseOrder
+        fields = ["vendor", "supplier", "reference", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["status_seen"].initial = self.instance.status
 
 
 class LineForm(forms.ModelForm):
@@ -157,12 +175,13 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     ]
     inlines = [LineInline]
     actions = ["open_orders", "receive_goods", "close_orders", "cancel_drafts"]
+    form = PurchaseOrderForm
 
     def get_fields(self, request, obj=None):
         # A new order has no number, dates or status of its own yet.
         if obj is None:
             return ["vendor", "supplier", "reference", "note"]
-        return super().get_fields(request, obj)
+        return [*super().get_fields(request, obj), "status_seen"]
 
     def get_queryset(self, request):
         return (
@@ -215,7 +234,8 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         # Only the details are the form's to write; the status and dates
         # belong to the services and may have moved since the form read
         # them.
-        po_lock_for_edit(po_id=obj.pk, seen_status=obj.status)
+        seen = form.cleaned_data.get("status_seen") or obj.status
+        po_lock_for_edit(po_id=obj.pk, seen_status=seen)
         obj.save(update_fields=["vendor", "supplier", "reference", "note"])
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -353,7 +373,7 @@ class ReceiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.open_lines = [line for line in lines if line.outstanding]
         for line in self.open_lines:
-            self.fields[f"line_{line.pk}"] = forms.IntegerField(
+            self.fields[f"line_{line.pk}"] = WholeNumberField(
                 label=str(line.level),
                 required=False,
                 min_value=0,
