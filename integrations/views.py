@@ -61,9 +61,9 @@ def _verified(request, vendor: Vendor, body: bytes) -> bool:
     return True
 
 
-@csrf_exempt
-def inventory_event(request, vendor: str):
-    """``POST /webhooks/vendors/{vendor}/inventory``"""
+def _signed_post(request, vendor: str, verified, refusal: str):
+    """Return the vendor and the raw body of a signed POST, or the answer
+    that refuses it: wrong method, unknown vendor, too large, unsigned."""
     if request.method != "POST":
         return _not_allowed("POST")
     found = _vendor(vendor)
@@ -72,8 +72,20 @@ def inventory_event(request, vendor: str):
     body = _raw_body(request)
     if body is None or len(body) > MAX_BODY:
         return _error("invalid", f"the body must be at most {MAX_BODY} bytes", 400)
-    if not _verified(request, found, body):
-        return _error("bad_signature", "the signature is missing, wrong or stale", 401)
+    if not verified(request, found, body):
+        return _error("bad_signature", refusal, 401)
+    return found, body
+
+
+@csrf_exempt
+def inventory_event(request, vendor: str):
+    """``POST /webhooks/vendors/{vendor}/inventory``"""
+    checked = _signed_post(
+        request, vendor, _verified, "the signature is missing, wrong or stale"
+    )
+    if isinstance(checked, JsonResponse):
+        return checked
+    found, body = checked
 
     try:
         event = parse_event(body)
@@ -103,16 +115,12 @@ def _shopify_verified(request, vendor: Vendor, body: bytes) -> bool:
 def shopify_inventory_level(request, vendor: str):
     """``POST /webhooks/vendors/{vendor}/shopify``: Shopify's
     ``inventory_levels/update``, stored as a count of the mapped level."""
-    if request.method != "POST":
-        return _not_allowed("POST")
-    found = _vendor(vendor)
-    if found is None:
-        return _error("unknown_vendor", f"no vendor {vendor!r}", 404)
-    body = _raw_body(request)
-    if body is None or len(body) > MAX_BODY:
-        return _error("invalid", f"the body must be at most {MAX_BODY} bytes", 400)
-    if not _shopify_verified(request, found, body):
-        return _error("bad_signature", "the Shopify signature is missing or wrong", 401)
+    checked = _signed_post(
+        request, vendor, _shopify_verified, "the Shopify signature is missing or wrong"
+    )
+    if isinstance(checked, JsonResponse):
+        return checked
+    found, body = checked
 
     try:
         event = shopify.level_update_event(

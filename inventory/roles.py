@@ -79,7 +79,8 @@ def roles_sync(sender=None, **_signal_args) -> None:
     """
     from django.apps import apps
 
-    if sender is not None and sender != list(apps.get_app_configs())[-1]:
+    with_models = [c for c in apps.get_app_configs() if c.models_module is not None]
+    if sender is not None and sender != with_models[-1]:
         return
     for name, wanted in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
