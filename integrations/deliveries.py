@@ -124,8 +124,13 @@ def _claim(
     limit: int, *, busy: Counter | None = None, per_endpoint: int | None = None
 ) -> list[Delivery]:
     """Lease up to ``limit`` head deliveries that are due, at most
-    ``per_endpoint`` in flight for any endpoint counting ``busy``."""
+    ``per_endpoint`` in flight for any endpoint counting ``busy``.
+
+    Heads are taken endpoint by endpoint, in random order, so an endpoint
+    with a long backlog of failing deliveries never crowds another's out.
+    """
     busy = Counter(busy or {})
+    per_endpoint = per_endpoint or limit
     now = timezone.now()
     free = Q(leased_until__isnull=True) | Q(leased_until__lt=now)
     earlier = Delivery.objects.filter(
@@ -134,33 +139,35 @@ def _claim(
         sequence__lt=OuterRef("sequence"),
         delivered_at__isnull=True,
     )
-    heads = list(
-        Delivery.objects.filter(
-            free,
-            delivered_at__isnull=True,
-            endpoint__active=True,
-            next_attempt_at__lte=now,
-        )
-        .exclude(Exists(earlier))
-        .select_related("endpoint")
-        .order_by("next_attempt_at", "pk")[: limit * 4]
+    due = Delivery.objects.filter(
+        free,
+        delivered_at__isnull=True,
+        endpoint__active=True,
+        next_attempt_at__lte=now,
     )
-
+    endpoint_ids = list(due.values_list("endpoint_id", flat=True).distinct())
+    random.shuffle(endpoint_ids)
     lease = now + timedelta(
         seconds=settings.WEBHOOK_TIMEOUT_SECONDS + LEASE_MARGIN_SECONDS
     )
+
     claimed = []
-    for delivery in heads:
-        if len(claimed) == limit:
-            break
-        if per_endpoint and busy[delivery.endpoint_id] >= per_endpoint:
+    for endpoint_id in endpoint_ids:
+        room = min(per_endpoint - busy[endpoint_id], limit - len(claimed))
+        if room <= 0:
             continue
-        taken = Delivery.objects.filter(
-            free, pk=delivery.pk, delivered_at__isnull=True
-        ).update(leased_until=lease)
-        if taken:
-            claimed.append(delivery)
-            busy[delivery.endpoint_id] += 1
+        heads = (
+            due.filter(endpoint_id=endpoint_id)
+            .exclude(Exists(earlier))
+            .select_related("endpoint")
+            .order_by("next_attempt_at", "pk")[:room]
+        )
+        for delivery in heads:
+            taken = Delivery.objects.filter(
+                free, pk=delivery.pk, delivered_at__isnull=True
+            ).update(leased_until=lease)
+            if taken:
+                claimed.append(delivery)
     return claimed
 
 

@@ -391,10 +391,15 @@ def test_a_hanging_endpoint_never_holds_up_another(make_sku):
     with receiver() as hanging, receiver() as healthy:
         hanging.hold.set()
         endpoint_add(url=hanging.url)
+        # A backlog older than anything the healthy endpoint will wait for.
+        backlog = [make_sku(f"LATE-{n}", EAST=5) for n in range(40)]
+        for sku in backlog:
+            sell(sku.code)
+        deliveries.stock_events_dispatch()
         endpoint_add(url=healthy.url)
         skus = [make_sku(f"HANG-{n}", EAST=5) for n in range(3)]
         deliveries.stock_events_dispatch()
-        Delivery.objects.all().delete()
+        Delivery.objects.filter(sku_code__startswith="HANG-").delete()
         start = current_sequences(*skus)
         for sku in skus:
             sell(sku.code)
