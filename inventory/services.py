@@ -66,7 +66,7 @@ def warehouse_for_ship_to(ship_to: str | None) -> Warehouse | None:
 def skus_by_code(codes: Iterable[str]) -> dict[str, Sku]:
     """Return the SKUs named, refusing the request if any is unknown."""
     codes = set(codes)
-    found = {s.code: s for s in Sku.objects.filter(code__in=codes)}
+    found = {s.code: s for s in Sku.objects.filter(code__in=codes).only("pk", "code")}
     missing = sorted(codes - found.keys())
     if missing:
         raise InvalidRequest(f"unknown SKU: {', '.join(missing)}", skus=missing)
@@ -149,7 +149,8 @@ def reservation_create(
         locked = lock_skus(s.pk for s in skus.values())
         now = timezone.now()
         all_levels = [lv for s in locked.values() for lv in s.locked_levels]
-        _free_lapsed_holds(all_levels, now=now)
+        if any(lv.has_lapsed for lv in all_levels):
+            _free_lapsed_holds(all_levels, now=now)
 
         plans, short = {}, []
         for code in sorted(wanted):
@@ -164,8 +165,9 @@ def reservation_create(
             raise InsufficientStock("not enough stock for every line", lines=short)
 
         expires_at = now + timedelta(seconds=ttl)
-        reservation = Reservation.objects.create(
-            expires_at=expires_at, ship_to=home, actor=actor
+        # Written with the ledger and events, after the guarded UPDATEs.
+        reservation = Reservation(
+            created_at=now, expires_at=expires_at, ship_to=home, actor=actor
         )
         hold_lines = [
             ReservationLine(
@@ -177,13 +179,16 @@ def reservation_create(
             for code in sorted(plans)
             for level, qty in plans[code]
         ]
-        ReservationLine.objects.bulk_create(hold_lines)
         moves = [
             Move(ln.level, reserved=ln.quantity, claims=ln.quantity)
             for ln in hold_lines
         ]
         apply_moves(
-            moves, reason=Reason.RESERVATION, actor=actor, reservation=reservation
+            moves,
+            reason=Reason.RESERVATION,
+            actor=actor,
+            reservation=reservation,
+            rows_before=[(Reservation, [reservation]), (ReservationLine, hold_lines)],
         )
 
     reservation.hold_lines = hold_lines
