@@ -74,7 +74,7 @@ bench: export SECRET_KEY ?= officeshop-bench-key
 bench: install-dev services-check
 	env DATABASE_URL="$${DATABASE_URL:-$(LOCAL_DATABASE_URL)}" \
 	  REDIS_URL="$${REDIS_URL:-$(LOCAL_REDIS_URL)}" \
-	  BENCH_DATA="$(BENCH_DATA)" $(BIN)/python -m bench
+	  BENCH_CATALOG="$(BENCH_CATALOG)" $(BIN)/python -m bench
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

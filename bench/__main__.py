@@ -3,12 +3,14 @@
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import django
 
 from .support import bench_database_url
+
+# The shop server's sync workers, for the catalog pages and the holds.
+SHOP_WORKERS = 4
 
 
 def main() -> int:
@@ -26,29 +28,152 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
 
-    from . import hot_sku
-
-    hot = hot_sku.run(database_url)
-    print(
-        f"hot SKU holds/s through POST /api/v1/reservations "
-        f"({hot_sku.CLIENTS} clients): {hot['api']:.0f}"
-    )
-    print(f"  baseline pgbench conditional UPDATE: {hot['pgbench']:.0f} tps")
-    print(f"  ratio: {hot['api'] / hot['pgbench']:.3f}")
-    print(f"  check: {hot['granted']} holds granted = units reserved")
-
-    lines, seconds = import_rate()
-    print(
-        f"import_catalog: {lines} lines in {seconds:.2f} s "
-        f"= {lines / seconds:.0f} lines/s"
-    )
-
     try:
-        complete = print_live(database_url)
+        with tempfile.TemporaryDirectory() as scratch:
+            print_import_and_replay(Path(scratch))
+        complete = print_shop_server(database_url)
+        complete &= print_live(database_url)
         print_reads(database_url)
     finally:
         forget_cache()
     return 0 if complete else 1
+
+
+def print_import_and_replay(scratch: Path) -> None:
+    from . import importing
+
+    path = importing.catalog_file(scratch)
+    print(f"catalog file: {path}")
+    found = importing.import_rate(path)
+    print(
+        f"import_catalog: {found['lines']} lines in {found['seconds']:.2f} s "
+        f"= {found['lines'] / found['seconds']:.0f} lines/s ({found['summary']})"
+    )
+    found = importing.replay_rate(path)
+    print(
+        f"replay_orders --speed 0: {found['orders']} orders in "
+        f"{found['seconds']:.1f} s = {found['orders'] / found['seconds']:.1f} "
+        "orders/s"
+    )
+    print(f"  {found['summary']}")
+
+
+def print_shop_server(database_url: str) -> bool:
+    """Print the figures taken on one shop server: catalog pages, hot
+    SKU and spread holds, and its workers' memory before and after them;
+    return whether every answer was as expected."""
+    from . import memory
+    from .support import http_server
+
+    with http_server(database_url, workers=SHOP_WORKERS) as server:
+        before = memory.workers_rss_settled(server.pid, SHOP_WORKERS)
+        complete = print_catalog_pages(server.port)
+        hot = print_hot_sku(database_url, server.port)
+        complete &= not hot["other"]
+        complete &= print_spread(database_url, server.port, hot)
+        after = memory.workers_rss_kb(server.pid)
+    print_memory(
+        f"the {SHOP_WORKERS} gunicorn sync workers above",
+        before,
+        ("the catalog pages and holds", after),
+    )
+    return complete
+
+
+def print_catalog_pages(port: int) -> bool:
+    from catalog.models import Condition, Sku
+
+    from . import catalog_pages
+
+    found = catalog_pages.run(port, forget_cache)
+    base = found.pop("product page")
+    products = Sku.objects.filter(condition=Condition.NEW).count()
+    print(
+        f"catalog page / with {products} products: time per page over HTTP "
+        f"(one client, {catalog_pages.ROUNDS} requests each, "
+        f"{SHOP_WORKERS} sync workers); queries counted in-process, "
+        "the availability cache warm (and cold)"
+    )
+    for kind, page in found.items():
+        print(
+            f"  {kind + ':':<22} {_page_figures(page)}, "
+            f"median ratio to product page {page['median'] / base['median']:.2f}"
+        )
+    print(
+        f"  baseline /products/{{sku}}/ ({base['paths']} SKUs): {_page_figures(base)}"
+    )
+    failed = {k: p["failed"] for k, p in [*found.items(), ("product", base)]}
+    failed = {k: n for k, n in failed.items() if n}
+    if failed:
+        print(f"  FAILED: answers other than 200: {failed}")
+    return not failed
+
+
+def _page_figures(page: dict) -> str:
+    return (
+        f"median {page['median']:.1f} ms, p95 {page['p95']:.1f} ms, "
+        f"queries {_span(page['warm'])} ({_span(page['cold'])} cold)"
+    )
+
+
+def _span(low_high: tuple[int, int]) -> str:
+    low, high = low_high
+    return str(low) if low == high else f"{low}-{high}"
+
+
+def print_hot_sku(database_url: str, port: int) -> dict:
+    from . import hot_sku
+
+    hot = hot_sku.run(database_url, port)
+    print(
+        f"hot SKU holds/s through POST /api/v1/reservations "
+        f"({hot_sku.CLIENTS} clients, {SHOP_WORKERS} sync workers): {hot['api']:.0f}"
+    )
+    print(f"  baseline pgbench conditional UPDATE: {hot['pgbench']:.0f} tps")
+    print(f"  ratio: {hot['api'] / hot['pgbench']:.3f}")
+    print(f"  check: {hot['granted']} holds granted = units reserved")
+    if hot["other"]:
+        print(f"  FAILED: answers other than 201: {hot['other']}")
+    return hot
+
+
+def print_spread(database_url: str, port: int, hot: dict) -> bool:
+    from . import spread
+
+    found = spread.run(database_url, port)
+    print(
+        f"spread holds/s through POST /api/v1/reservations over {spread.SKUS} "
+        f"SKUs (the same clients and server): {found['api']:.0f}"
+    )
+    print(f"  baseline hot SKU holds/s above: {hot['api']:.0f}")
+    print(
+        f"  ratio spread/hot: {found['api'] / hot['api']:.2f} "
+        "(should rise with cores, not fall)"
+    )
+    print(f"  check: {found['granted']} holds granted = units reserved")
+    if found["other"]:
+        print(f"  FAILED: answers other than 201: {found['other']}")
+    return not found["other"]
+
+
+def print_memory(
+    workers: str, before: dict[int, int], load: tuple[str, dict[int, int]]
+) -> None:
+    """Print the workers' resident memory (kB by process id) after
+    start-up and after the load, as MB and their ratio."""
+    label, after = load
+    mb_before, mb_after = sum(before.values()) / 1024, sum(after.values()) / 1024
+    print(
+        f"web workers' memory (VmRSS of {workers}): after start-up "
+        f"{mb_before:.1f} MB ({mb_before / len(before):.1f} each)"
+    )
+    print(f"  after {label}: {mb_after:.1f} MB ({mb_after / len(after):.1f} each)")
+    print(f"  ratio after/start-up: {mb_after / mb_before:.2f}")
+    if set(before) != set(after):
+        print(
+            f"  note: workers were replaced during the load: "
+            f"{sorted(before)} before, {sorted(after)} after"
+        )
 
 
 def print_live(database_url: str) -> bool:
@@ -74,6 +199,11 @@ def print_live(database_url: str) -> bool:
     if found["others"]:
         print(f"  other messages: {found['others']}")
     missing = found["expected"] - found["delivered"]
+    print_memory(
+        f"the {live.WORKERS} uvicorn workers",
+        found["rss_before"],
+        (f"the holds, {found['sockets']} sockets open", found["rss_after"]),
+    )
     if found["sockets"] < live.SOCKETS:
         print(f"  FAILED: only {found['sockets']} of {live.SOCKETS} sockets opened")
     if missing:
@@ -106,23 +236,6 @@ def forget_cache() -> None:
 
     if hasattr(cache, "delete_pattern"):
         cache.delete_pattern("*")
-
-
-def import_rate() -> tuple[int, float]:
-    from django.core.management import call_command
-
-    from .synthetic import write_orders
-
-    given = os.environ.get("BENCH_DATA")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(given) if given else Path(tmp) / "orders.csv"
-        if not given:
-            write_orders(path, lines=10_000)
-        with path.open(encoding="utf-8") as handle:
-            lines = sum(1 for _ in handle) - 1
-        started = time.perf_counter()
-        call_command("import_catalog", str(path), stdout=open(os.devnull, "w"))
-        return lines, time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -2,23 +2,20 @@
 
 The baseline is pgbench running the same conditional single-row UPDATE
 with the same number of clients, on the same database, in the same run.
+The holds go to the shop's server `make bench` starts (gunicorn's sync
+workers), which the caller owns.
 """
 
-import http.client
-import json
 import re
 import subprocess
 import tempfile
-import threading
-import time
 
 import psycopg
 
+from .holds import CLIENTS, SECONDS, holds_place, units_reserved
 from .seed import seed_hot_sku
-from .support import http_server
 
-CLIENTS = 16
-SECONDS = 10
+CODE = "HOT-PRINTER"
 STOCK = 5_000_000
 
 
@@ -57,50 +54,18 @@ def pgbench_rate(database_url: str) -> float:
     return float(re.search(r"tps = ([\d.]+)", out).group(1))
 
 
-def api_rate(database_url: str) -> tuple[float, int, int]:
-    """Return (holds a second, holds granted, units reserved after)."""
-    seed_hot_sku(code="HOT-PRINTER", on_hand=STOCK)
-    with http_server(database_url) as port:
-        granted = _hammer(port)
-    with psycopg.connect(database_url) as conn:
-        reserved = conn.execute(
-            "SELECT sum(l.reserved) FROM inventory_stocklevel l "
-            "JOIN catalog_sku s ON s.id = l.sku_id WHERE s.code = 'HOT-PRINTER'"
-        ).fetchone()[0]
-    return granted / SECONDS, granted, reserved
-
-
-def _hammer(port: int) -> int:
-    body = json.dumps({"lines": [{"sku": "HOT-PRINTER", "quantity": 1}]})
-    counts = [0] * CLIENTS
-    stop = time.monotonic() + SECONDS
-
-    def client(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while time.monotonic() < stop:
-            conn.request(
-                "POST",
-                "/api/v1/reservations",
-                body,
-                {"Content-Type": "application/json"},
-            )
-            response = conn.getresponse()
-            response.read()
-            if response.status == 201:
-                counts[index] += 1
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts)
-
-
-def run(database_url: str) -> dict:
+def run(database_url: str, port: int) -> dict:
+    """Measure pgbench, then holds on the shop's server at ``port``."""
     baseline = pgbench_rate(database_url)
-    rate, granted, reserved = api_rate(database_url)
+
+    seed_hot_sku(code=CODE, on_hand=STOCK)
+    granted, other = holds_place(port, [CODE])
+    reserved = units_reserved(database_url, [CODE])
     if granted != reserved:
         raise AssertionError(f"{granted} holds granted but {reserved} reserved")
-    return {"api": rate, "pgbench": baseline, "granted": granted}
+    return {
+        "api": granted / SECONDS,
+        "pgbench": baseline,
+        "granted": granted,
+        "other": other,
+    }

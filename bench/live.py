@@ -18,6 +18,7 @@ import random
 import statistics
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 from inventory.models import StockEvent
 from inventory.services import reservation_create
 
+from .memory import workers_rss_kb, workers_rss_settled
 from .seed import seed_hot_sku
 from .support import gunicorn
 
@@ -80,8 +82,12 @@ def run(database_url: str) -> dict:
     sequences = {
         code: seed_hot_sku(code=code, on_hand=STOCK).sequence for code in codes
     }
-    with asgi_server(database_url) as port:
-        tally = asyncio.run(_measure(f"ws://127.0.0.1:{port}/ws/inventory/", sequences))
+    with asgi_server(database_url) as server:
+        url = f"ws://127.0.0.1:{server.port}/ws/inventory/"
+        before = workers_rss_settled(server.pid, WORKERS)
+        tally, after = asyncio.run(
+            _measure(url, sequences, lambda: workers_rss_kb(server.pid))
+        )
 
     latencies = tally.latencies_ms()
     return {
@@ -93,6 +99,8 @@ def run(database_url: str) -> dict:
         "median": statistics.median(latencies) if latencies else math.nan,
         "p99": _percentile(latencies, 99),
         "max": latencies[-1] if latencies else math.nan,
+        "rss_before": before,
+        "rss_after": after,
     }
 
 
@@ -106,7 +114,11 @@ def asgi_server(database_url: str):
     )
 
 
-async def _measure(url: str, sequences: dict[str, int]) -> Tally:
+async def _measure(
+    url: str, sequences: dict[str, int], rss: Callable[[], dict[int, int]]
+) -> tuple[Tally, dict[int, int]]:
+    """Open the sockets, hold, wait for the deliveries; return the tally
+    and the workers' memory then, every socket still open."""
     tally = Tally()
     codes = list(sequences)
     gate = asyncio.Semaphore(OPENING_AT_ONCE)
@@ -121,11 +133,12 @@ async def _measure(url: str, sequences: dict[str, int]) -> Tally:
     with ThreadPoolExecutor(max_workers=1) as database:
         await _hold_paced(database, sequences, tally)
         await _drain(tally)
+        after = rss()
         await asyncio.get_running_loop().run_in_executor(database, _disconnect)
 
     await asyncio.gather(*(ws.close() for _, ws in sockets), return_exceptions=True)
     await asyncio.gather(*listeners, return_exceptions=True)
-    return tally
+    return tally, after
 
 
 async def _open(

@@ -32,11 +32,11 @@ def run(database_url: str) -> dict:
         seed_hot_sku(code=code, on_hand=100)
     paths = [f"/api/v1/skus/{code}/availability" for code in codes]
 
-    with http_server(database_url, workers=WORKERS) as port:
-        static = _rate(port, [STATIC])
-        cached = _rate(port, paths)
-    with http_server(database_url, workers=WORKERS, REDIS_URL="") as port:
-        uncached = _rate(port, paths)
+    with http_server(database_url, workers=WORKERS) as server:
+        static = _rate(server.port, [STATIC])
+        cached = _rate(server.port, paths)
+    with http_server(database_url, workers=WORKERS, REDIS_URL="") as server:
+        uncached = _rate(server.port, paths)
     return {"static": static, "cached": cached, "uncached": uncached}
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -32,9 +33,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running gunicorn: its port, and its master's process id."""
+
+    port: int
+    pid: int
+
+
 @contextlib.contextmanager
 def gunicorn(database_url: str, *args: str, **env_overrides: str):
-    """Run gunicorn with ``args`` on a free local port; yield the port."""
+    """Run gunicorn with ``args`` on a free local port; yield its Server."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
     env.setdefault("SECRET_KEY", "officeshop-bench-key")
@@ -51,7 +60,7 @@ def gunicorn(database_url: str, *args: str, **env_overrides: str):
     )
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz")
-        yield port
+        yield Server(port=port, pid=process.pid)
     finally:
         # Gunicorn waits up to its graceful timeout (30 s) for open sockets.
         process.terminate()
