@@ -1,6 +1,11 @@
-"""Refuse requests no page can answer before they reach a view."""
+"""Middleware of the shop's own: requests no page can answer are refused
+before they reach a view, and pages are shown in the store's time zone."""
 
+import zoneinfo
+
+from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils import timezone
 
 
 class RejectNulMiddleware:
@@ -25,3 +30,21 @@ class RejectNulMiddleware:
                 return JsonResponse(body, status=400)
             return HttpResponseBadRequest("NUL characters are refused")
         return self.get_response(request)
+
+
+class StoreTimeZoneMiddleware:
+    """Show pages and the admin in the store's time zone.
+
+    The API and the webhooks keep UTC, as the live messages' timestamps
+    do, so a machine reading them never has to know where the store is.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.zone = zoneinfo.ZoneInfo(settings.STORE_TIME_ZONE)
+
+    def __call__(self, request):
+        if request.path.startswith(("/api/", "/webhooks/")):
+            return self.get_response(request)
+        with timezone.override(self.zone):
+            return self.get_response(request)

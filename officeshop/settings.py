@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "officeshop.middleware.StoreTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "officeshop.urls"
@@ -205,9 +206,9 @@ LANGUAGE_CODE = "en-us"
 USE_I18N = False
 USE_TZ = True
 # The store's own time zone: how times are shown on pages and in the
-# admin, and what "today" means. Timestamps are stored in UTC regardless,
-# and a restock ETA is a calendar date with no zone at all, so no setting
-# here can move it by a day.
+# admin (officeshop.middleware.StoreTimeZoneMiddleware). Timestamps are
+# stored in UTC, the API and webhooks answer in UTC, and a restock ETA is a
+# calendar date with no zone at all, so no setting here can move it a day.
 STORE_TIME_ZONE = os.environ.get("STORE_TIME_ZONE") or "America/New_York"
 try:
     zoneinfo.ZoneInfo(STORE_TIME_ZONE)
@@ -215,7 +216,7 @@ except (zoneinfo.ZoneInfoNotFoundError, ValueError):
     raise ImproperlyConfigured(
         f"STORE_TIME_ZONE={STORE_TIME_ZONE!r} is not a time zone name"
     ) from None
-TIME_ZONE = STORE_TIME_ZONE
+TIME_ZONE = "UTC"
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -61,3 +61,28 @@ def test_an_eta_reads_the_same_day_everywhere(
         page = client.get(f"/products/{sku.code}/").content.decode()
         shown = date.fromisoformat(day)
         assert f'datetime="{day}">{shown:%B} {shown.day}, {shown.year}<' in page
+
+
+def test_the_api_answers_in_utc_and_pages_in_the_stores_zone(
+    settings, make_sku, api, admin_client
+):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.utils import formats
+
+    settings.STORE_TIME_ZONE = "Pacific/Kiritimati"
+    sku = make_sku("TZ-1", EAST=3)
+
+    hold = api.post(
+        "/api/v1/reservations",
+        {"lines": [{"sku": sku.code, "quantity": 1}]},
+        format="json",
+    ).json()
+    page = admin_client.get("/admin/inventory/reservation/").content.decode()
+
+    assert hold["expires_at"].endswith("Z")
+    expires = datetime.fromisoformat(hold["expires_at"].replace("Z", "+00:00"))
+    local = expires.astimezone(ZoneInfo("Pacific/Kiritimati"))
+    assert formats.date_format(local, "DATETIME_FORMAT") in page
+    assert formats.date_format(expires, "DATETIME_FORMAT") not in page
