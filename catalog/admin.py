@@ -49,15 +49,17 @@ class SkuForm(forms.ModelForm):
             raise forms.ValidationError(
                 "This form is damaged or too old: reload the page."
             ) from None
-        current = Sku.objects.filter(pk=self.instance.pk).values(*EDITABLE).first()
+        # The admin read the instance afresh for this request, and the
+        # form has not written to it yet: it holds the values as they are.
         for name in EDITABLE:
             if name not in cleaned or str(cleaned[name]) == seen.get(name):
                 continue
-            if str(current[name]) != seen.get(name):
+            current = getattr(self.instance, name)
+            if str(current) != seen.get(name):
                 self.add_error(
                     name,
                     "Someone changed this since the form was opened; it is now "
-                    f"{current[name]}. Reload the page to change it.",
+                    f"{current}. Reload the page to change it.",
                 )
             else:
                 self.touched.append(name)

@@ -29,7 +29,6 @@ from .models import Delivery, DeliveryAttempt, Endpoint, RunLease
 logger = logging.getLogger(__name__)
 
 DISPATCH_BATCH = 500
-SEND_BATCH = 50
 # An endpoint's answer is read only to see that it came; its size is capped
 # so a misbehaving endpoint cannot fill a worker's memory.
 MAX_ANSWER_BYTES = 1024 * 1024
@@ -99,25 +98,17 @@ class Outcome:
         return self.status is not None and 200 <= self.status < 300
 
 
-def deliveries_send(*, limit: int = SEND_BATCH) -> int:
-    """Send the deliveries that are due; return how many were tried.
+def deliveries_send(*, budget_seconds: float = 20.0) -> int:
+    """Send the deliveries that are due, and those that become due as
+    their SKU's earlier ones are answered, for at most ``budget_seconds``;
+    return how many were tried.
 
     Only the head of each endpoint and SKU (its lowest undelivered
     sequence) is ever sent, so no endpoint hears of a change before the
     one before it. Several senders may run at once: each claims its
     deliveries with a lease first.
     """
-    due = _claim(limit)
-    if not due:
-        return 0
-
-    workers = min(settings.WEBHOOK_SEND_CONCURRENCY, len(due))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        outcomes = list(pool.map(_post, due))
-
-    for delivery, outcome in zip(due, outcomes, strict=True):
-        _record(delivery, outcome)
-    return len(due)
+    return _deliver_until(time.monotonic() + budget_seconds)
 
 
 def _claim(
@@ -273,7 +264,7 @@ def stock_events_deliver(*, budget_seconds: float = 20.0) -> int:
     if not RunLease.take(RUN_LEASE, seconds=hold):
         return 0
     try:
-        return _deliver_until(time.monotonic() + budget_seconds)
+        return deliveries_send(budget_seconds=budget_seconds)
     finally:
         RunLease.free(RUN_LEASE)
 
