@@ -52,15 +52,45 @@ EMPTIED = "every row was removed"
 def entry_hash(entry, *, sku_id: int, warehouse_id: int) -> str:
     """Return the hex SHA-256 sealing ``entry``, any object carrying the
     SEALED_FIELDS (a LedgerEntry, a historical model, a row tuple)."""
+    encoded = _encoding(
+        entry, sku_id=sku_id, warehouse_id=warehouse_id, prev_hash=entry.prev_hash
+    )
+    return hashlib.sha256(encoded.encode("ascii")).hexdigest()
+
+
+def _encoding(entry, *, sku_id, warehouse_id, prev_hash) -> str:
     values = [CHAIN_VERSION, sku_id, warehouse_id]
     for name in SEALED_FIELDS:
-        values.append(_canonical(getattr(entry, name)))
+        value = prev_hash if name == "prev_hash" else getattr(entry, name)
+        values.append(_canonical(value))
     for name in LATER_FIELDS:
         value = getattr(entry, name, 0)
         if value:
             values.append([name, _canonical(value)])
-    encoded = json.dumps(values, ensure_ascii=True, separators=(",", ":"))
-    return hashlib.sha256(encoded.encode("ascii")).hexdigest()
+    return json.dumps(values, ensure_ascii=True, separators=(",", ":"))
+
+
+# Stand-ins for the values only the database knows when a hold is sealed
+# inside one SQL statement (see ``encoding_parts``). The encoding escapes
+# every control character, so no real value can contain one of them.
+_MARKS = ("\x00sku", "\x00warehouse", "\x00prev")
+
+
+def encoding_parts(entry) -> list[str]:
+    """Return ``entry``'s encoding cut where its SKU id, warehouse id and
+    previous hash go: four pieces of text.
+
+    For a row sealed by SQL that picks the level itself: the statement
+    joins the pieces around the ids it found and the level's head as a
+    JSON string, then hashes them, and the row verifies like any other.
+    """
+    sku, warehouse, prev = (_canonical(m) for m in _MARKS)
+    text = _encoding(entry, sku_id=sku, warehouse_id=warehouse, prev_hash=prev)
+    quoted = [json.dumps(m, ensure_ascii=True) for m in _MARKS]
+    first, rest = text.split(quoted[0])
+    second, rest = rest.split(quoted[1])
+    third, fourth = rest.split(quoted[2])
+    return [first, second, third, fourth]
 
 
 def _canonical(value):

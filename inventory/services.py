@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from catalog.models import Sku
 
-from . import availability
+from . import availability, quickhold
 from .errors import (
     InsufficientStock,
     InvalidRequest,
@@ -141,9 +141,18 @@ def reservation_create(
     for code, total in wanted.items():
         if total > MAX_QUANTITY:
             raise InvalidRequest(f"{code}: at most {MAX_QUANTITY} units a SKU")
+    ttl = settings.RESERVATION_TTL_SECONDS if ttl_seconds is None else ttl_seconds
+    if len(wanted) == 1 and quickhold.usable() and isinstance(ship_to, str | None):
+        [(code, quantity)] = wanted.items()
+        held = quickhold.hold_in_one_statement(
+            code=code, quantity=quantity, ship_to=ship_to, actor=actor, ttl_seconds=ttl
+        )
+        if held is not None:
+            logger.info("reservation %s holds 1 line (one statement)", held.pk)
+            return held
+
     home = warehouse_for_ship_to(ship_to)
     skus = skus_by_code(wanted)
-    ttl = settings.RESERVATION_TTL_SECONDS if ttl_seconds is None else ttl_seconds
 
     with transaction.atomic():
         locked = lock_skus(s.pk for s in skus.values())

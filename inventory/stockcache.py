@@ -18,11 +18,15 @@ from django.db import connection
 
 logger = logging.getLogger(__name__)
 
-# Set the pointer to ARGV[1] only if that is higher than what it holds.
+# Set each pointer KEYS[i] to ARGV[i] only if that is higher than what it
+# holds; the last argument is their time to live.
 _FORWARD_ONLY = """
-local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
-if tonumber(ARGV[1]) > current then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+local ttl = ARGV[#ARGV]
+for i, key in ipairs(KEYS) do
+  local current = tonumber(redis.call('GET', key) or '-1')
+  if tonumber(ARGV[i]) > current then
+    redis.call('SET', key, ARGV[i], 'EX', ttl)
+  end
 end
 return 0
 """
@@ -53,17 +57,20 @@ def _answer_key(code: str, sequence: int) -> str:
 
 
 def _move_forward(pointers: dict[str, int]) -> None:
-    client = cache.client.get_client(write=True)
-    script = client.register_script(_FORWARD_ONLY)
+    # One EVALSHA for every pointer of a change: this runs after each
+    # hold's commit, in the request.
     ttl = settings.AVAILABILITY_CACHE_SECONDS * 24
-    with client.pipeline(transaction=False) as pipe:
-        for code, sequence in pointers.items():
-            script(
-                keys=[cache.make_key(_pointer_key(code))],
-                args=[sequence, ttl],
-                client=pipe,
-            )
-        pipe.execute()
+    client = cache.client.get_client(write=True)
+    _script(client)(
+        keys=[cache.make_key(_pointer_key(code)) for code in pointers],
+        args=[*pointers.values(), ttl],
+        client=client,
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _script(client):
+    return client.register_script(_FORWARD_ONLY)
 
 
 def sequence_bump(pointers: dict[str, int]) -> None:

@@ -10,12 +10,13 @@ import django
 def main() -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "officeshop.settings"
     django.setup()
-    from inventory import movements, services
+    from inventory import movements, quickhold, services
 
     def die(events):
         os._exit(9)
 
-    movements.events_committed = die
+    # Both paths a hold can take publish through their own reference.
+    movements.events_committed = quickhold.events_committed = die
     services.reservation_create(lines=[(sys.argv[1], 1)])
 
 

@@ -287,17 +287,30 @@ def test_it_refuses_a_stale_copy_of_a_level_rather_than_fork_the_chain(make_sku)
     assert chain_breaks() == []
 
 
-def test_it_chains_a_hold_without_another_round_trip(make_sku):
+def test_a_hold_is_sealed_into_the_chain_by_its_one_statement(make_sku):
     sku = make_sku("HOT-1", EAST=10)
     services.reservation_create(lines=[(sku.code, 1)])
 
     with CaptureQueriesContext(connection) as hold:
         services.reservation_create(lines=[(sku.code, 1)])
 
+    assert len(hold.captured_queries) == 1
+    assert chain_breaks() == []
+    entries = LedgerEntry.objects.filter(level__sku=sku, reason="reservation")
+    assert entries.count() == 2
+    assert level(sku).ledger_head == entries.latest("pk").hash
+
+
+def test_it_chains_a_split_hold_without_another_round_trip(make_sku):
+    sku = make_sku("HOT-2", EAST=1, WEST=1)
+
+    with CaptureQueriesContext(connection) as hold:
+        services.reservation_create(lines=[(sku.code, 2)])
+
     statements = [q["sql"] for q in hold.captured_queries]
     level_updates = [s for s in statements if s.startswith("UPDATE inventory_stock")]
-    assert len(level_updates) == 1
-    assert "ledger_head = " in level_updates[0]
+    assert len(level_updates) == 2
+    assert all("ledger_head = " in s for s in level_updates)
     assert not [s for s in statements if "inventory_ledgerentry" in s.split("(")[0]]
     assert not [s for s in statements if 'FROM "inventory_ledgerentry"' in s]
     assert chain_breaks() == []

@@ -138,10 +138,15 @@ def reservation_body(reservation: Reservation) -> dict:
         }
         for line in reservation.hold_lines
     ]
-    body = {
-        "id": reservation.pk,
-        "status": reservation.status,
-        "expires_at": reservation.expires_at,
+    # Written out rather than through ReservationSerializer, which
+    # describes this body for the schema: every hold answers with it, and
+    # building the serializer's fields costs more than the values.
+    return {
+        "id": str(reservation.pk),
+        "status": str(reservation.status),
+        "expires_at": _MOMENT.to_representation(reservation.expires_at),
         "lines": lines,
     }
-    return dict(ReservationSerializer(body).data)
+
+
+_MOMENT = serializers.DateTimeField()
