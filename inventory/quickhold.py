@@ -82,6 +82,12 @@ pick AS (
              levels.free DESC, levels.house COLLATE "C"
     LIMIT 1
 ),
+-- The UPDATE reads the level as of the statement's start and, if a
+-- writer we waited for has changed it since, checks its WHERE again on the
+-- newest row (read committed's recheck). So the guard names only figures
+-- whose check must hold then too: a condition on the ledger head, which
+-- that writer moved, would drop the row before any recheck. The head is
+-- safe without one: ``pick`` read it under the lock this statement holds.
 moved AS (
     UPDATE inventory_stocklevel l
     SET reserved = l.reserved + %(quantity)s::int, version = l.version + 1,
@@ -89,7 +95,6 @@ moved AS (
     FROM pick
     WHERE l.id = pick.id AND pick.free >= %(quantity)s::int
       AND l.on_hand - l.reserved - l.committed - l.safety_stock >= %(quantity)s::int
-      AND l.ledger_head = pick.ledger_head
     RETURNING l.id
 ),
 hold AS (

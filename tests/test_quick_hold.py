@@ -5,10 +5,12 @@ stays the judge, since it is the one written in Python beside the rules
 it follows (availability, event kinds, the ledger chain).
 """
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -237,4 +239,31 @@ def test_both_paths_racing_on_one_sku_grant_exactly_what_is_there(make_sku):
     )
     assert sequences == list(range(start + 1, Sku.objects.get(pk=hot.pk).sequence + 1))
     assert LedgerEntry.objects.filter(level__sku=hot, reason="release").count() == 3
+    assert chain_breaks() == []
+
+
+def test_it_still_holds_in_one_statement_after_waiting_on_another_writer(make_sku):
+    """The statement waits for a writer holding the SKU's lock, then
+    holds against the figures that writer committed (not the ones it saw
+    when it began), rather than give up to the general path."""
+    sku = make_sku("WAIT-1", EAST=10)
+    locked = threading.Event()
+
+    def writer():
+        with transaction.atomic():
+            services.reservation_create(lines=[(sku.code, 3)])
+            locked.set()
+            time.sleep(0.5)
+        connections.close_all()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert locked.wait(10)
+    held = quickhold.hold_in_one_statement(
+        code=sku.code, quantity=2, ship_to=None, actor="t", ttl_seconds=60
+    )
+    thread.join()
+
+    assert held is not None
+    assert (level(sku, "EAST").reserved, level(sku, "EAST").available) == (5, 5)
     assert chain_breaks() == []
