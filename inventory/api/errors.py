@@ -16,10 +16,16 @@ def error_body(code: str, detail: str, **extra: object) -> dict:
     return {"error": code, "detail": detail, **extra}
 
 
-def error_response(exc: StockError) -> Response:
+def refusal(exc: StockError) -> tuple[int, dict]:
+    """Return a service's refusal as (HTTP status, contract error body)."""
     extra = dict(exc.extra)
     code = extra.pop("error", exc.code)
-    return Response(error_body(code, exc.detail, **extra), status=exc.status)
+    return exc.status, error_body(code, exc.detail, **extra)
+
+
+def error_response(exc: StockError) -> Response:
+    status_code, body = refusal(exc)
+    return Response(body, status=status_code)
 
 
 def exception_handler(exc, context):

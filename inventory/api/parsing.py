@@ -36,22 +36,27 @@ class StrictJSONParser(BaseParser):
     media_type = "application/json"
 
     def parse(self, stream, media_type=None, parser_context=None) -> dict:
-        raw = _read_limited(stream)
-        try:
-            data = json.loads(
-                raw.decode("utf-8"),
-                object_pairs_hook=_unique_keys,
-                parse_constant=_refuse_constant,
-            )
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ParseError(f"the body is not valid JSON: {exc}") from None
-        except RecursionError:
-            raise ParseError("the body is nested too deeply") from None
+        return strict_object(_read_limited(stream))
 
-        if not isinstance(data, dict):
-            raise ParseError("the body must be a JSON object")
-        _check_text(data)
-        return data
+
+def strict_object(raw: bytes) -> dict:
+    """Return the JSON object in ``raw`` under the parser's rules, or
+    raise ParseError saying what is wrong with it."""
+    try:
+        data = json.loads(
+            raw.decode("utf-8"),
+            object_pairs_hook=_unique_keys,
+            parse_constant=_refuse_constant,
+        )
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ParseError(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ParseError("the body is nested too deeply") from None
+
+    if not isinstance(data, dict):
+        raise ParseError("the body must be a JSON object")
+    _check_text(data)
+    return data
 
 
 def _read_limited(stream) -> bytes:
