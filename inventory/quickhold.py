@@ -48,6 +48,12 @@ from .publisher import events_committed
 
 logger = logging.getLogger(__name__)
 
+# ``moved`` reads the level as of the statement's start and, if a
+# writer we waited for has changed it since, checks its WHERE again on the
+# newest row (read committed's recheck). So the guard names only figures
+# whose check must hold then too: a condition on the ledger head, which
+# that writer moved, would drop the row before any recheck. The head is
+# safe without one: ``pick`` read it under the lock this statement holds.
 _STATEMENT = """
 WITH home AS (
     SELECT id FROM inventory_warehouse WHERE code = %(ship_to)s::text
@@ -82,12 +88,6 @@ pick AS (
              levels.free DESC, levels.house COLLATE "C"
     LIMIT 1
 ),
--- The UPDATE reads the level as of the statement's start and, if a
--- writer we waited for has changed it since, checks its WHERE again on the
--- newest row (read committed's recheck). So the guard names only figures
--- whose check must hold then too: a condition on the ledger head, which
--- that writer moved, would drop the row before any recheck. The head is
--- safe without one: ``pick`` read it under the lock this statement holds.
 moved AS (
     UPDATE inventory_stocklevel l
     SET reserved = l.reserved + %(quantity)s::int, version = l.version + 1,
@@ -169,6 +169,9 @@ SELECT event.id, event.sku_id, event.sequence, event.payload, event.kind,
        pick.id, pick.warehouse_id, pick.house, (SELECT id FROM home)
 FROM event, pick
 """
+# One line, single-spaced: psycopg caches the conversion of statements up
+# to 4 kB only, and this one runs on every hold.
+_STATEMENT = " ".join(_STATEMENT.split())
 
 
 def usable() -> bool:

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
 
 from catalog.models import Sku
 from inventory import quickhold, services
@@ -267,3 +268,8 @@ def test_it_still_holds_in_one_statement_after_waiting_on_another_writer(make_sk
     assert held is not None
     assert (level(sku, "EAST").reserved, level(sku, "EAST").available) == (5, 5)
     assert chain_breaks() == []
+
+
+def test_its_statement_stays_short_enough_for_psycopg_to_cache():
+    # Past this length psycopg converts the statement again on every hold.
+    assert len(quickhold._STATEMENT.encode()) <= MAX_CACHED_STATEMENT_LENGTH
