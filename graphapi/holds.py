@@ -1,0 +1,56 @@
+"""The ``reserve`` mutation's write: the REST hold's service and
+idempotency, called the same way, answering the same body."""
+
+from inventory import services
+from inventory.api.serializers import MAX_LINES, reservation_body
+from inventory.errors import InvalidRequest
+from inventory.idempotency import fingerprint, idempotent_call
+
+from .text import checked_text
+
+MAX_CODE_LENGTH = 64
+ACTOR = "graphql"
+
+
+def reserve(
+    *, lines: list[tuple[str, int]], ship_to: str | None, key: str | None
+) -> dict:
+    """Hold every line or none; return POST /reservations' 201 body.
+
+    With ``key``, a retry answers as the first request did and holds
+    nothing more; the request is fingerprinted as the REST body with the
+    same lines and ``ship_to`` would be, so a key is one key across both
+    APIs.
+    """
+    pairs = _checked_lines(lines)
+    ship_to = checked_text(ship_to, "shipTo")
+
+    def perform() -> tuple[int, dict]:
+        reservation = services.reservation_create(
+            lines=pairs, ship_to=ship_to, actor=ACTOR
+        )
+        return 201, reservation_body(reservation)
+
+    if key is None:
+        return perform()[1]
+    body = {"lines": [{"sku": sku, "quantity": qty} for sku, qty in pairs]}
+    if ship_to is not None:
+        body["ship_to"] = ship_to
+    return idempotent_call(key=key, request_hash=fingerprint(body), perform=perform)[1]
+
+
+def _checked_lines(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Refuse what the REST body's serializer refuses: no lines, too
+    many, a code no SKU can have, a quantity out of range."""
+    if not lines:
+        raise InvalidRequest("lines: a reservation needs at least one line")
+    if len(lines) > MAX_LINES:
+        raise InvalidRequest(f"lines: at most {MAX_LINES} lines a request")
+    for index, (sku, quantity) in enumerate(lines):
+        checked_text(sku, f"lines.{index}.sku")
+        if len(sku) > MAX_CODE_LENGTH:
+            raise InvalidRequest(
+                f"lines.{index}.sku: at most {MAX_CODE_LENGTH} characters"
+            )
+        services.check_quantity(quantity, field=f"lines.{index}.quantity")
+    return list(lines)

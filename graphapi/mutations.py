@@ -1,0 +1,40 @@
+"""The ``reserve`` mutation: POST /api/v1/reservations in GraphQL."""
+
+import strawberry
+from asgiref.sync import sync_to_async
+from strawberry.types import Info
+
+from inventory.errors import InvalidRequest
+
+from . import holds
+from .types import LineInput, Reservation
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Hold every line or none, as POST /api/v1/reservations. "
+        "A refusal is an error whose extensions.code is the REST code "
+        "(insufficient_stock with its lines, invalid, "
+        "idempotency_key_reused). The same idempotencyKey (or "
+        "Idempotency-Key header) again answers the first hold."
+    )
+    async def reserve(
+        self,
+        info: Info,
+        lines: list[LineInput],
+        ship_to: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Reservation | None:
+        key = _key(idempotency_key, info.context.header("Idempotency-Key"))
+        pairs = [(line.sku, line.quantity) for line in lines]
+        info.context.budget.spend(len({sku for sku, _ in pairs}))
+
+        body = await sync_to_async(holds.reserve)(lines=pairs, ship_to=ship_to, key=key)
+        return Reservation.from_dict(body)
+
+
+def _key(argument: str | None, header: str | None) -> str | None:
+    if argument is not None and header is not None and argument != header:
+        raise InvalidRequest("idempotencyKey and the Idempotency-Key header differ")
+    return argument if argument is not None else header

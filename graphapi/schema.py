@@ -1,0 +1,35 @@
+"""The GraphQL schema, beside REST and over the same selectors and
+services. ``schema.graphql`` beside this module is its printed form;
+``manage.py graphql_schema`` rewrites it."""
+
+from pathlib import Path
+
+import strawberry
+from strawberry.types import ExecutionContext
+
+from .errors import add_codes
+from .limits import extensions
+from .mutations import Mutation
+from .queries import Query
+from .subscriptions import Subscription
+
+SCHEMA_FILE = Path(__file__).resolve().parent / "schema.graphql"
+
+
+class ShopSchema(strawberry.Schema):
+    def process_errors(self, errors, execution_context: ExecutionContext | None = None):
+        """Give each error its code; log only the unexpected ones (in
+        ``add_codes``), not every refusal as strawberry would."""
+        add_codes(errors)
+
+
+schema = ShopSchema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    extensions=extensions(),
+)
+
+
+def printed() -> str:
+    return schema.as_str() + "\n"

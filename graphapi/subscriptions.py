@@ -1,0 +1,114 @@
+"""``inventoryUpdated(skus, since)``: the plain socket's stream in GraphQL.
+
+Each subscription gets a channel of its own on the channel layer and a
+``StockFollower``, the plain socket's sequencer, so the order, replay
+from ``since``, snapshot and gap rules are the very same code. Messages
+go from the follower to the client through a queue; the generator's
+``finally`` stops its tasks and leaves the groups however it ends.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncGenerator
+
+import strawberry
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from inventory.errors import InvalidRequest, UnknownSku
+from inventory.follow import StockFollower, TooManySkus
+
+from .text import checked_text
+from .types import SinceInput, StockMessage
+
+logger = logging.getLogger(__name__)
+
+MAX_CODE_LENGTH = 64
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Every change to the SKUs named, in sequence order per "
+        "SKU. With since, the changes after each sequence come first, or "
+        "one inventory_snapshot when they are no longer kept. At most 100 "
+        "SKUs; an unknown code refuses the subscription (unknown_sku)."
+    )
+    async def inventory_updated(
+        self, skus: list[str], since: list[SinceInput] | None = None
+    ) -> AsyncGenerator[StockMessage, None]:
+        codes, after = _checked(skus, since or [])
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        queue: asyncio.Queue[dict] = asyncio.Queue()
+        follower = StockFollower(layer=layer, channel=channel, deliver=queue.put)
+
+        try:
+            unknown = await follower.follow(codes, after)
+        except TooManySkus as exc:
+            raise InvalidRequest(str(exc), error="too_many_skus") from None
+        if unknown:
+            await follower.leave()
+            raise UnknownSku(f"no such SKU: {', '.join(unknown)}")
+        return _stream(follower, queue)
+
+
+async def _stream(
+    follower: StockFollower, queue: asyncio.Queue
+) -> AsyncGenerator[StockMessage, None]:
+    tasks = [
+        asyncio.create_task(_receive(follower)),
+        asyncio.create_task(follower.keep_checking()),
+    ]
+    try:
+        while True:
+            message = await queue.get()
+            yield StockMessage.from_dict(message)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await follower.leave()
+
+
+async def _receive(follower: StockFollower) -> None:
+    """Hand the follower each message sent to its channel."""
+    while True:
+        try:
+            message = await follower.layer.receive(follower.channel)
+            if message.get("type") == "stock.event":
+                await follower.on_event(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The periodic check fills from the database whatever is
+            # missed while the channel layer fails.
+            logger.exception("receiving stock events failed; trying again")
+            await asyncio.sleep(1)
+
+
+def _checked(skus: list[str], since: list[SinceInput]) -> tuple[list[str], dict]:
+    """Return the distinct codes and ``{code: sequence}``, or refuse
+    them as the plain socket refuses a bad subscribe message."""
+    limit = settings.LIVE_MAX_SKUS_PER_SOCKET
+    codes = list(dict.fromkeys(checked_text(code, "skus") for code in skus))
+    if not codes:
+        raise InvalidRequest("skus must name at least one SKU")
+    if len(codes) > limit:
+        raise InvalidRequest(
+            f"a subscription follows at most {limit} SKUs", error="too_many_skus"
+        )
+    if any(not 0 < len(code) <= MAX_CODE_LENGTH for code in codes):
+        raise InvalidRequest("each SKU code must be 1 to 64 characters")
+
+    after = {}
+    for entry in since:
+        checked_text(entry.sku, "since.sku")
+        if entry.sequence < 0:
+            raise InvalidRequest("since: a sequence is a whole number from 0")
+        if entry.sku in codes:
+            after[entry.sku] = entry.sequence
+    return codes, after
