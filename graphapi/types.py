@@ -6,6 +6,7 @@ drift apart field by field.
 """
 
 import datetime
+
 import strawberry
 
 STATUS_WORDS = "in_stock, low_stock, out_of_stock or restocking, as in REST"

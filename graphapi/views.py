@@ -3,10 +3,10 @@
 import json
 import logging
 
+from cross_web import HTTPException
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from strawberry.django.views import AsyncGraphQLView
-from cross_web import HTTPException
 
 from .context import GraphContext
 
