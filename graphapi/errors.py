@@ -38,7 +38,9 @@ def add_codes(errors: list[GraphQLError]) -> None:
             error.extensions = {"code": code, **extra}
         elif error.extensions and "code" in error.extensions:
             continue
-        elif original is None and error.path is None:
+        elif error.path is None:
+            # Raised before any field ran: the document or its variables
+            # are malformed, unknown or over a limit.
             error.extensions = {"code": "invalid"}
         else:
             logger.error(

@@ -79,9 +79,11 @@ class OneReservePerRequest(ValidationRule):
 
 
 def extensions() -> list:
+    """Return factories of the limiting extensions: strawberry builds a
+    fresh one for each request."""
     return [
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        AddValidationRules([IntrospectionOnlyWithDebug, OneReservePerRequest]),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules([IntrospectionOnlyWithDebug, OneReservePerRequest]),
     ]
