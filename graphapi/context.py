@@ -1,18 +1,20 @@
-"""What every resolver can reach: the request and its SKU budget."""
+"""What every resolver can reach through ``info.context``."""
 
-from dataclasses import dataclass, field
-
-from .limits import SkuBudget
+from dataclasses import dataclass
 
 
 @dataclass
 class GraphContext:
-    """``headers`` are the HTTP request's, or the socket handshake's."""
+    """One per HTTP request, or one per socket for all its operations.
+
+    ``headers`` are the HTTP request's or the socket handshake's;
+    ``following`` counts the SKUs the socket's subscriptions follow.
+    """
 
     headers: dict[str, str]
     request: object = None
     response: object = None
-    budget: SkuBudget = field(default_factory=SkuBudget)
+    following: int = 0
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

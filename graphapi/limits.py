@@ -7,6 +7,9 @@ counts variables and aliases alike; a request past it is refused as
 ``invalid`` for the field that went over.
 """
 
+from collections.abc import Iterator
+from contextvars import ContextVar
+
 from django.conf import settings
 from graphql import GraphQLError, ValidationRule
 from graphql.language import FieldNode
@@ -16,6 +19,7 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
+    SchemaExtension,
 )
 
 from inventory.api.parsing import MAX_SKUS_PER_QUERY
@@ -27,7 +31,7 @@ MAX_ALIASES = 20
 
 
 class SkuBudget:
-    """The SKUs one request has asked for so far."""
+    """The SKUs one operation has asked for so far."""
 
     def __init__(self) -> None:
         self.spent = 0
@@ -36,6 +40,30 @@ class SkuBudget:
         if self.spent + count > MAX_SKUS_PER_QUERY:
             raise InvalidRequest(f"at most {MAX_SKUS_PER_QUERY} SKUs a request")
         self.spent += count
+
+
+# Per operation, not per context: over the socket one context serves every
+# operation of the connection, and each must have a budget of its own.
+_budget: ContextVar[SkuBudget | None] = ContextVar("sku_budget", default=None)
+
+
+class SkuBudgetPerOperation(SchemaExtension):
+    """Give each operation a fresh SkuBudget while it runs."""
+
+    def on_operation(self) -> Iterator[None]:
+        token = _budget.set(SkuBudget())
+        try:
+            yield
+        finally:
+            _budget.reset(token)
+
+
+def spend_skus(count: int) -> None:
+    """Count ``count`` SKUs against the running operation's budget."""
+    budget = _budget.get()
+    if budget is None:
+        raise RuntimeError("no SKU budget: SkuBudgetPerOperation is not installed")
+    budget.spend(count)
 
 
 class IntrospectionOnlyWithDebug(NoSchemaIntrospectionCustomRule):
@@ -82,6 +110,7 @@ def extensions() -> list:
     """Return factories of the limiting extensions: strawberry builds a
     fresh one for each request."""
     return [
+        SkuBudgetPerOperation,
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),

@@ -7,6 +7,7 @@ from strawberry.types import Info
 from inventory.errors import InvalidRequest
 
 from . import holds
+from .limits import spend_skus
 from .types import LineInput, Reservation
 
 
@@ -28,7 +29,7 @@ class Mutation:
     ) -> Reservation | None:
         key = _key(idempotency_key, info.context.header("Idempotency-Key"))
         pairs = [(line.sku, line.quantity) for line in lines]
-        info.context.budget.spend(len({sku for sku, _ in pairs}))
+        spend_skus(len({sku for sku, _ in pairs}))
 
         body = await sync_to_async(holds.reserve)(lines=pairs, ship_to=ship_to, key=key)
         return Reservation.from_dict(body)

@@ -8,6 +8,7 @@ from inventory.api.parsing import MAX_SKUS_PER_QUERY
 from inventory.errors import InvalidRequest
 
 from . import reads
+from .limits import spend_skus
 from .types import PageInfo, Sku, SkuConnection, SkuEdge, Warehouse
 
 DEFAULT_PAGE = 20
@@ -22,7 +23,7 @@ class Query:
     async def sku(
         self, info: Info, code: str, ship_to: str | None = None
     ) -> Sku | None:
-        info.context.budget.spend(1)
+        spend_skus(1)
         answer = await sync_to_async(reads.sku_answer)(code, ship_to=ship_to)
         return Sku.from_dict(answer)
 
@@ -34,7 +35,7 @@ class Query:
         self, info: Info, codes: list[str], ship_to: str | None = None
     ) -> list[Sku] | None:
         codes = reads.sku_codes(codes)
-        info.context.budget.spend(len(codes))
+        spend_skus(len(codes))
         answers = await sync_to_async(reads.skus_answer)(codes, ship_to=ship_to)
         return [Sku.from_dict(answer) for answer in answers]
 
@@ -55,7 +56,7 @@ class Query:
             raise InvalidRequest(
                 f"first must be a whole number from 1 to {MAX_SKUS_PER_QUERY}"
             )
-        info.context.budget.spend(first)
+        spend_skus(first)
         answers, more = await sync_to_async(reads.catalog_page)(
             search=search,
             category=category,

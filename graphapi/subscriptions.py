@@ -3,22 +3,24 @@
 Each subscription gets a channel of its own on the channel layer and a
 ``StockFollower``, the plain socket's sequencer, so the order, replay
 from ``since``, snapshot and gap rules are the very same code. Messages
-go from the follower to the client through a queue; the generator's
-``finally`` stops its tasks and leaves the groups however it ends.
+go from the follower to the client through a queue; ``FollowStream``
+stops its tasks and leaves the groups however the subscription ends.
 """
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncIterator
 
 import strawberry
 from channels.layers import get_channel_layer
 from django.conf import settings
+from strawberry.types import Info
 
 from inventory.errors import InvalidRequest, UnknownSku
 from inventory.follow import StockFollower, TooManySkus
 
+from .context import GraphContext
 from .text import checked_text
 from .types import SinceInput, StockMessage
 
@@ -36,9 +38,11 @@ class Subscription:
         "SKUs; an unknown code refuses the subscription (unknown_sku)."
     )
     async def inventory_updated(
-        self, skus: list[str], since: list[SinceInput] | None = None
-    ) -> AsyncGenerator[StockMessage, None]:
+        self, info: Info, skus: list[str], since: list[SinceInput] | None = None
+    ) -> AsyncIterator[StockMessage]:
         codes, after = _checked(skus, since or [])
+        socket = info.context
+        _take_slots(socket, len(codes))
         layer = get_channel_layer()
         channel = await layer.new_channel()
         queue: asyncio.Queue[dict] = asyncio.Queue()
@@ -46,32 +50,78 @@ class Subscription:
 
         try:
             unknown = await follower.follow(codes, after)
-        except TooManySkus as exc:
-            raise InvalidRequest(str(exc), error="too_many_skus") from None
-        if unknown:
+            if unknown:
+                raise UnknownSku(f"no such SKU: {', '.join(unknown)}")
+        except BaseException as exc:
             await follower.leave()
-            raise UnknownSku(f"no such SKU: {', '.join(unknown)}")
-        return _stream(follower, queue)
+            socket.following -= len(codes)
+            if isinstance(exc, TooManySkus):
+                raise InvalidRequest(str(exc), error="too_many_skus") from None
+            raise
+        return FollowStream(follower, queue, socket=socket, slots=len(codes))
 
 
-async def _stream(
-    follower: StockFollower, queue: asyncio.Queue
-) -> AsyncGenerator[StockMessage, None]:
-    tasks = [
-        asyncio.create_task(_receive(follower)),
-        asyncio.create_task(follower.keep_checking()),
-    ]
-    try:
-        while True:
-            message = await queue.get()
-            yield StockMessage.from_dict(message)
-    finally:
-        for task in tasks:
+def _take_slots(socket: GraphContext, count: int) -> None:
+    """Count ``count`` more SKUs against the socket's limit, the plain
+    socket's LIVE_MAX_SKUS_PER_SOCKET over all its subscriptions."""
+    limit = settings.LIVE_MAX_SKUS_PER_SOCKET
+    if socket.following + count > limit:
+        raise InvalidRequest(
+            f"a socket follows at most {limit} SKUs over all its subscriptions",
+            error="too_many_skus",
+        )
+    socket.following += count
+
+
+class FollowStream:
+    """The messages of one subscription, as an async iterator.
+
+    A class rather than a generator so that ``aclose`` always gives back
+    the socket's slots and leaves the groups, even for a stream that was
+    closed before it was first read (a generator's ``finally`` would not
+    run then). The receiving and checking tasks start on the first read.
+    """
+
+    def __init__(
+        self, follower: StockFollower, queue: asyncio.Queue, *, socket, slots: int
+    ) -> None:
+        self.follower = follower
+        self.queue = queue
+        self.socket = socket
+        self.slots = slots
+        self.tasks: list[asyncio.Task] = []
+        self.closed = False
+
+    def __aiter__(self) -> "FollowStream":
+        return self
+
+    async def __anext__(self) -> StockMessage:
+        if self.closed:
+            raise StopAsyncIteration
+        if not self.tasks:
+            self.tasks = [
+                asyncio.create_task(_receive(self.follower)),
+                asyncio.create_task(self.follower.keep_checking()),
+            ]
+        try:
+            message = await self.queue.get()
+        except BaseException:
+            # Cancelled: the client went away or completed.
+            await self.aclose()
+            raise
+        return StockMessage.from_dict(message)
+
+    async def aclose(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for task in self.tasks:
             task.cancel()
-        for task in tasks:
+        for task in self.tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        await follower.leave()
+        self.socket.following -= self.slots
+        await self.follower.leave()
 
 
 async def _receive(follower: StockFollower) -> None:

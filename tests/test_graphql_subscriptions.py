@@ -318,3 +318,79 @@ def test_it_carries_the_json_of_every_frame(make_sku):
 
     assert frame["id"] == "1"
     assert frame["payload"]["data"]["inventoryUpdated"]["available"] == 1
+
+
+def test_it_limits_the_skus_a_socket_follows_over_all_its_subscriptions(
+    make_sku, settings
+):
+    settings.LIVE_MAX_SKUS_PER_SOCKET = 3
+    for n in range(4):
+        make_sku(f"GQL-SLOT-{n}", EAST=1)
+
+    async def scenario():
+        socket = await open_socket()
+        await subscribe(socket, ["GQL-SLOT-0", "GQL-SLOT-1"])
+        await socket.send_json_to(
+            {
+                "id": "2",
+                "type": "subscribe",
+                "payload": {
+                    "query": SUBSCRIBE,
+                    "variables": {"skus": ["GQL-SLOT-2", "GQL-SLOT-3"]},
+                },
+            }
+        )
+        refused = await socket.receive_json_from(timeout=5)
+        await socket.send_json_to({"id": "1", "type": "complete"})
+        await asyncio.sleep(0.3)
+        await socket.send_json_to(
+            {
+                "id": "3",
+                "type": "subscribe",
+                "payload": {
+                    "query": SUBSCRIBE,
+                    "variables": {
+                        "skus": ["GQL-SLOT-2", "GQL-SLOT-3"],
+                        "since": [{"sku": "GQL-SLOT-3", "sequence": 0}],
+                    },
+                },
+            }
+        )
+        accepted = await socket.receive_json_from(timeout=5)
+        await socket.disconnect()
+        return refused, accepted
+
+    refused, accepted = run(scenario)
+
+    assert (refused["id"], refused["type"]) == ("2", "error")
+    assert [e["extensions"]["code"] for e in refused["payload"]] == ["too_many_skus"]
+    assert (accepted["id"], accepted["type"]) == ("3", "next")
+    assert accepted["payload"]["data"]["inventoryUpdated"]["skuId"] == "GQL-SLOT-3"
+
+
+def test_it_gives_each_query_on_a_socket_a_budget_of_its_own(make_sku):
+    make_sku("GQL-BUDGET", EAST=1)
+    codes = [f"GQL-NONE-{n}" for n in range(99)] + ["GQL-BUDGET"]
+    query = "query($c: [String!]!) { skus(codes: $c) { sku available } }"
+
+    async def scenario():
+        socket = await open_socket()
+        frames = []
+        for n in range(3):
+            await socket.send_json_to(
+                {
+                    "id": f"q{n}",
+                    "type": "subscribe",
+                    "payload": {"query": query, "variables": {"c": codes}},
+                }
+            )
+            frames.append(await socket.receive_json_from(timeout=5))
+            assert (await socket.receive_json_from(timeout=5))["type"] == "complete"
+        await socket.disconnect()
+        return frames
+
+    frames = run(scenario)
+
+    assert [f["payload"] for f in frames] == [
+        {"data": {"skus": [{"sku": "GQL-BUDGET", "available": 1}]}}
+    ] * 3
