@@ -143,6 +143,16 @@ def test_it_refuses_nul_characters_before_the_database_sees_them(desk, document)
     [
         ("{not json", "application/json"),
         ("[]", "application/json"),
+        ("null", "application/json"),
+        ("5", "application/json"),
+        ('"{ warehouses { code } }"', "application/json"),
+        ('{"query": "{ warehouses { code } }", "query": "x"}', "application/json"),
+        (
+            '{"query": "{ warehouses { code } }", "variables": {"a": NaN}}',
+            "application/json",
+        ),
+        ('{"query": 5}', "application/json"),
+        ('{"query": "{ warehouses { code } }", "variables": [1]}', "application/json"),
         ('{"variables": {}}', "application/json"),
         ("query=1", "text/plain"),
     ],
@@ -192,3 +202,12 @@ def test_it_serves_graphiql_only_with_debug(desk, settings):
     assert b"graphiql" not in hidden.content.lower()
     assert shown.status_code == 200
     assert b"graphiql" in shown.content.lower()
+
+
+def test_it_refuses_a_body_over_the_upload_limit_in_graphqls_error_shape(desk):
+    raw = json.dumps({"query": "{ warehouses { code } }", "pad": "x" * 300_000})
+
+    response = Client().post("/graphql/", data=raw, content_type="application/json")
+
+    assert response.status_code == 400
+    assert codes(json.loads(response.content)) == ["invalid"]
