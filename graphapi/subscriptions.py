@@ -2,9 +2,7 @@
 
 Each subscription gets a channel of its own on the channel layer and a
 ``StockFollower``, the plain socket's sequencer, so the order, replay
-from ``since``, snapshot and gap rules are the very same code. Messages
-go from the follower to the client through a queue; ``FollowStream``
-stops its tasks and leaves the groups however the subscription ends.
+from ``since``, snapshot and gap rules are the very same code.
 """
 
 import asyncio
@@ -13,12 +11,14 @@ import logging
 from collections.abc import AsyncIterator
 
 import strawberry
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from strawberry.types import Info
 
+from inventory import history
 from inventory.errors import InvalidRequest, UnknownSku
-from inventory.follow import StockFollower, TooManySkus
+from inventory.follow import StockFollower
 
 from .context import GraphContext
 from .text import checked_text
@@ -27,6 +27,7 @@ from .types import SinceInput, StockMessage
 logger = logging.getLogger(__name__)
 
 MAX_CODE_LENGTH = 64
+QUEUE_SIZE = 100
 
 
 @strawberry.type
@@ -41,24 +42,13 @@ class Subscription:
         self, info: Info, skus: list[str], since: list[SinceInput] | None = None
     ) -> AsyncIterator[StockMessage]:
         codes, after = _checked(skus, since or [])
-        socket = info.context
-        _take_slots(socket, len(codes))
-        layer = get_channel_layer()
-        channel = await layer.new_channel()
-        queue: asyncio.Queue[dict] = asyncio.Queue()
-        follower = StockFollower(layer=layer, channel=channel, deliver=queue.put)
+        found = await database_sync_to_async(history.sku_ids_for_codes)(codes)
+        unknown = [code for code in codes if code not in found]
+        if unknown:
+            raise UnknownSku(f"no such SKU: {', '.join(unknown)}")
 
-        try:
-            unknown = await follower.follow(codes, after)
-            if unknown:
-                raise UnknownSku(f"no such SKU: {', '.join(unknown)}")
-        except BaseException as exc:
-            await follower.leave()
-            socket.following -= len(codes)
-            if isinstance(exc, TooManySkus):
-                raise InvalidRequest(str(exc), error="too_many_skus") from None
-            raise
-        return FollowStream(follower, queue, socket=socket, slots=len(codes))
+        _take_slots(info.context, len(codes))
+        return FollowStream(codes, after, socket=info.context)
 
 
 def _take_slots(socket: GraphContext, count: int) -> None:
@@ -76,19 +66,26 @@ def _take_slots(socket: GraphContext, count: int) -> None:
 class FollowStream:
     """The messages of one subscription, as an async iterator.
 
+    On the first read it starts one task that follows the SKUs (joining
+    their groups, replaying from ``since``) and then hands the follower
+    each message sent to its channel, one after another, as the plain
+    socket's consumer handles its messages; and one task for the
+    periodic check. Messages reach the client through a bounded queue: a
+    client that reads slowly holds its follower back, and what comes
+    meanwhile waits on the channel layer or, past its capacity, is
+    replayed from the database as a gap.
+
     A class rather than a generator so that ``aclose`` always gives back
-    the socket's slots and leaves the groups, even for a stream that was
-    closed before it was first read (a generator's ``finally`` would not
-    run then). The receiving and checking tasks start on the first read.
+    the socket's slots and leaves the groups, even for a stream closed
+    before it was first read (a generator's ``finally`` would not run).
     """
 
-    def __init__(
-        self, follower: StockFollower, queue: asyncio.Queue, *, socket, slots: int
-    ) -> None:
-        self.follower = follower
-        self.queue = queue
+    def __init__(self, codes: list[str], after: dict, *, socket: GraphContext):
+        self.codes = codes
+        self.after = after
         self.socket = socket
-        self.slots = slots
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_SIZE)
+        self.follower: StockFollower | None = None
         self.tasks: list[asyncio.Task] = []
         self.closed = False
 
@@ -98,17 +95,17 @@ class FollowStream:
     async def __anext__(self) -> StockMessage:
         if self.closed:
             raise StopAsyncIteration
-        if not self.tasks:
-            self.tasks = [
-                asyncio.create_task(_receive(self.follower)),
-                asyncio.create_task(self.follower.keep_checking()),
-            ]
+        if self.follower is None:
+            await self._start()
         try:
             message = await self.queue.get()
         except BaseException:
             # Cancelled: the client went away or completed.
             await self.aclose()
             raise
+        if message is _FAILED:
+            await self.aclose()
+            raise RuntimeError("following the SKUs failed; it has been logged")
         return StockMessage.from_dict(message)
 
     async def aclose(self) -> None:
@@ -120,24 +117,48 @@ class FollowStream:
         for task in self.tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self.socket.following -= self.slots
-        await self.follower.leave()
+        self.socket.following -= len(self.codes)
+        if self.follower is not None:
+            await self.follower.leave()
 
+    async def _start(self) -> None:
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        self.follower = StockFollower(
+            layer=layer, channel=channel, deliver=self.queue.put
+        )
+        self.tasks = [
+            asyncio.create_task(self._follow_and_receive()),
+            asyncio.create_task(self.follower.keep_checking()),
+        ]
 
-async def _receive(follower: StockFollower) -> None:
-    """Hand the follower each message sent to its channel."""
-    while True:
+    async def _follow_and_receive(self) -> None:
+        follower = self.follower
         try:
-            message = await follower.layer.receive(follower.channel)
-            if message.get("type") == "stock.event":
-                await follower.on_event(message)
+            await follower.follow(self.codes, self.after)
         except asyncio.CancelledError:
             raise
         except Exception:
-            # The periodic check fills from the database whatever is
-            # missed while the channel layer fails.
-            logger.exception("receiving stock events failed; trying again")
-            await asyncio.sleep(1)
+            logger.exception("following SKUs for a subscription failed")
+            await self.queue.put(_FAILED)
+            return
+
+        while True:
+            try:
+                message = await follower.layer.receive(follower.channel)
+                if message.get("type") == "stock.event":
+                    await follower.on_event(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The periodic check fills from the database whatever is
+                # missed while the channel layer fails.
+                logger.exception("receiving stock events failed; trying again")
+                await asyncio.sleep(1)
+
+
+# Put on a stream's queue when following failed, to end the stream.
+_FAILED: dict = {}
 
 
 def _checked(skus: list[str], since: list[SinceInput]) -> tuple[list[str], dict]:

@@ -394,3 +394,26 @@ def test_it_gives_each_query_on_a_socket_a_budget_of_its_own(make_sku):
     assert [f["payload"] for f in frames] == [
         {"data": {"skus": [{"sku": "GQL-BUDGET", "available": 1}]}}
     ] * 3
+
+
+def test_it_holds_a_slow_reader_back_without_losing_or_reordering(
+    make_sku, monkeypatch
+):
+    monkeypatch.setattr("graphapi.subscriptions.QUEUE_SIZE", 2)
+    sku = make_sku("GQL-SLOW", EAST=50)
+
+    async def scenario():
+        socket = await open_socket()
+        start = await sequence_of(sku.code)
+        await subscribe(socket, [sku.code], since={sku.code: start})
+        for _ in range(12):
+            await hold(lines=[(sku.code, 1)])
+        messages = [await next_message(socket) for _ in range(12)]
+        assert await socket.receive_nothing(timeout=0.5)
+        await socket.disconnect()
+        return start, messages
+
+    start, messages = run(scenario)
+
+    assert [m["sequence"] for m in messages] == list(range(start + 1, start + 13))
+    assert [m["available"] for m in messages] == list(range(49, 37, -1))
