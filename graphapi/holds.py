@@ -54,3 +54,10 @@ def _checked_lines(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
             )
         services.check_quantity(quantity, field=f"lines.{index}.quantity")
     return list(lines)
+
+
+def release(*, reservation_id: str) -> None:
+    """Release a hold, as DELETE /reservations/{id}: again, or after it
+    lapsed, does nothing; a hold that became an order is refused."""
+    checked_text(reservation_id, "id")
+    services.reservation_release(reservation_id=reservation_id, actor=ACTOR)

@@ -34,6 +34,16 @@ class Mutation:
         body = await sync_to_async(holds.reserve)(lines=pairs, ship_to=ship_to, key=key)
         return Reservation.from_dict(body)
 
+    @strawberry.mutation(
+        description="Release a hold, as DELETE /api/v1/reservations/{id}: "
+        "true, and releasing again or after it lapsed changes nothing. "
+        "unknown_reservation for an id that names none, reservation_used "
+        "for a hold that became an order."
+    )
+    async def release(self, id: strawberry.ID) -> bool:
+        await sync_to_async(holds.release)(reservation_id=str(id))
+        return True
+
 
 def _key(argument: str | None, header: str | None) -> str | None:
     if argument is not None and header is not None and argument != header:

@@ -190,3 +190,52 @@ def test_it_grants_exactly_five_of_forty_racing_buyers(make_sku):
     assert Reservation.objects.count() == 5
     east = level("GQ-HOT")
     assert (east.on_hand, east.reserved, east.available) == (5, 5, 0)
+
+
+RELEASE = "mutation($id: ID!) { release(id: $id) }"
+
+
+def test_it_releases_a_hold_once_when_asked_twice(desk):
+    _, held = reserve([line("GQ-DESK-1", 4)])
+    hold_id = held["data"]["reserve"]["id"]
+
+    _, first = post(RELEASE, {"id": hold_id})
+    _, again = post(RELEASE, {"id": hold_id})
+
+    assert first == again == {"data": {"release": True}}
+    assert Reservation.objects.get(pk=hold_id).status == "released"
+    assert level(desk, "EAST").reserved == 0
+
+
+@pytest.mark.parametrize(
+    "hold_id", ["not-a-uuid", "6f1c2d3e-0000-4000-8000-000000000000"]
+)
+def test_it_refuses_to_release_an_unknown_hold(desk, hold_id):
+    _, body = post(RELEASE, {"id": hold_id})
+
+    assert codes(body) == ["unknown_reservation"]
+
+
+def test_it_refuses_to_release_a_hold_that_became_an_order(desk):
+    from orders import services as order_services
+
+    _, held = reserve([line("GQ-DESK-1", 1)])
+    hold_id = held["data"]["reserve"]["id"]
+    order_services.order_place(reservation_id=hold_id, email="a@example.com")
+
+    _, body = post(RELEASE, {"id": hold_id})
+
+    assert codes(body) == ["reservation_used"]
+    assert level(desk, "EAST").committed == 1
+
+
+def test_it_holds_once_when_two_requests_share_a_key_at_once(desk):
+    def send():
+        return reserve([line("GQ-DESK-1", 2)], key="gq-double-click")
+
+    answers = run_together([send, send])
+
+    ids = {answer[1]["data"]["reserve"]["id"] for answer in answers}
+    assert len(ids) == 1
+    assert Reservation.objects.count() == 1
+    assert level(desk, "EAST").reserved == 2
