@@ -11,6 +11,7 @@ from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
+from catalog.models import Sku
 from graphapi.routing import websocket_urlpatterns as graphql_urlpatterns
 from inventory import services
 from inventory.live import event_message, sku_group
@@ -66,20 +67,49 @@ async def next_message(socket, timeout: float = 5) -> dict:
 
 
 async def sequence_of(code: str) -> int:
-    from catalog.models import Sku
-
     get = database_sync_to_async(
         lambda: Sku.objects.values_list("sequence", flat=True).get(code=code)
     )
     return await get()
 
 
-async def subscribed_and_settled(socket, skus, since=None) -> None:
-    """Subscribe, then wait until the subscription has joined its groups:
-    a second, refused subscription on the same socket is answered after
-    the first has started."""
+async def members_of(sku_pk: int) -> int:
+    """Return how many channels are in a SKU's group on the Redis layer."""
+    layer = get_channel_layer()
+    group = sku_group(sku_pk)
+    redis = layer.connection(layer.consistent_hash(group))
+    return await redis.zcard(layer._group_key(group))
+
+
+async def members_after_leaving(sku_pk: int) -> int:
+    """Return a group's size once it has emptied, or after 5 s."""
+    for _ in range(100):
+        left = await members_of(sku_pk)
+        if left == 0:
+            break
+        await asyncio.sleep(0.05)
+    return left
+
+
+async def subscribed_and_settled(socket, skus: list[str]) -> None:
+    """Subscribe from each SKU's current sequence, and return once the
+    subscription has joined the SKUs' groups.
+
+    With ``since``, a change committed while the subscription starts is
+    replayed if it is not heard live, so what follows never depends on
+    how quickly the server set the subscription up.
+    """
+    since = {code: await sequence_of(code) for code in skus}
     await subscribe(socket, skus, since)
-    await asyncio.sleep(0.3)
+    pks = await database_sync_to_async(
+        lambda: list(Sku.objects.filter(code__in=skus).values_list("pk", flat=True))
+    )()
+    for _ in range(100):
+        counts = [await members_of(pk) for pk in pks]
+        if all(counts):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the subscription never joined its groups")
 
 
 def test_it_sends_each_change_in_the_plain_sockets_fields_in_camel_case(make_sku):
@@ -88,7 +118,8 @@ def test_it_sends_each_change_in_the_plain_sockets_fields_in_camel_case(make_sku
     async def scenario():
         plain = WebsocketCommunicator(APP, "/ws/inventory/")
         await plain.connect()
-        await plain.send_json_to({"subscribe": [sku.code]})
+        start = await sequence_of(sku.code)
+        await plain.send_json_to({"subscribe": [sku.code], "since": {sku.code: start}})
         graph = await open_socket()
         await subscribed_and_settled(graph, [sku.code])
 
@@ -207,7 +238,8 @@ def test_it_orders_a_burst_exactly_as_the_plain_socket_does(make_sku):
     async def scenario():
         plain = WebsocketCommunicator(APP, "/ws/inventory/")
         await plain.connect()
-        await plain.send_json_to({"subscribe": [sku.code]})
+        start = await sequence_of(sku.code)
+        await plain.send_json_to({"subscribe": [sku.code], "since": {sku.code: start}})
         graph = await open_socket()
         await subscribed_and_settled(graph, [sku.code])
 
@@ -284,17 +316,13 @@ def test_it_leaves_its_groups_when_the_client_ends(make_sku, settings, ending):
 
     async def scenario():
         socket = await open_socket()
-        layer = get_channel_layer()
-        group = sku_group(sku.pk)
-        redis = layer.connection(layer.consistent_hash(group))
         await subscribed_and_settled(socket, [sku.code])
-        following = await redis.zcard(layer._group_key(group))
+        following = await members_of(sku.pk)
         if ending == "complete":
             await socket.send_json_to({"id": "1", "type": "complete"})
         else:
             await socket.disconnect()
-        await asyncio.sleep(0.3)
-        left = await redis.zcard(layer._group_key(group))
+        left = await members_after_leaving(sku.pk)
         if ending == "complete":
             await socket.disconnect()
         return following, left
@@ -329,7 +357,7 @@ def test_it_limits_the_skus_a_socket_follows_over_all_its_subscriptions(
 
     async def scenario():
         socket = await open_socket()
-        await subscribe(socket, ["GQL-SLOT-0", "GQL-SLOT-1"])
+        await subscribed_and_settled(socket, ["GQL-SLOT-0", "GQL-SLOT-1"])
         await socket.send_json_to(
             {
                 "id": "2",
@@ -342,7 +370,8 @@ def test_it_limits_the_skus_a_socket_follows_over_all_its_subscriptions(
         )
         refused = await socket.receive_json_from(timeout=5)
         await socket.send_json_to({"id": "1", "type": "complete"})
-        await asyncio.sleep(0.3)
+        slot_0 = await database_sync_to_async(Sku.objects.get)(code="GQL-SLOT-0")
+        assert await members_after_leaving(slot_0.pk) == 0
         await socket.send_json_to(
             {
                 "id": "3",
