@@ -3,13 +3,15 @@ subscription on another, and a dropped subscription resumes with since."""
 
 import contextlib
 import json
+import subprocess
+import sys
 import urllib.request
 
 import pytest
 from websockets.sync.client import connect
 
 from catalog.models import Sku
-from tests.servers import asgi_server
+from tests.servers import ROOT, asgi_server, server_env
 
 pytestmark = pytest.mark.postgres
 
@@ -82,3 +84,21 @@ def test_it_carries_a_graphql_hold_on_one_server_to_a_subscription_on_another(
         (start + 2, 6),
         (start + 3, 4),
     ]
+
+
+def test_it_delivers_an_event_whose_publisher_died_after_commit(make_sku):
+    sku = make_sku("GQL-CRASH", WEST=4)
+    start = Sku.objects.get(pk=sku.pk).sequence
+
+    with asgi_server(RELAY_GRACE_SECONDS="0.5") as server:
+        with subscription(server, sku.code, since=start) as ws:
+            died = subprocess.run(
+                [sys.executable, "-m", "tests.crash_after_commit", sku.code],
+                cwd=ROOT,
+                env=server_env(),
+                timeout=60,
+            )
+            event = next_message(ws)
+
+    assert died.returncode == 9
+    assert event == {"skuId": "GQL-CRASH", "sequence": start + 1, "available": 3}
