@@ -10,7 +10,7 @@ DATA ?= $(DEMO_DATA)
 LOCAL_DATABASE_URL := postgres://postgres@127.0.0.1:5432/officeshop
 LOCAL_REDIS_URL := redis://127.0.0.1:6379/0
 
-.PHONY: demo run test bench lint format install install-dev browser services-check clean
+.PHONY: demo run test bench lint format install install-dev browser services-check clean graphql-schema
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,12 @@ bench: install-dev services-check
 	env DATABASE_URL="$${DATABASE_URL:-$(LOCAL_DATABASE_URL)}" \
 	  REDIS_URL="$${REDIS_URL:-$(LOCAL_REDIS_URL)}" \
 	  BENCH_CATALOG="$(BENCH_CATALOG)" $(BIN)/python -m bench
+
+# Rewrite graphapi/schema.graphql from the code (a test fails when the two
+# differ).
+graphql-schema: export SECRET_KEY ?= officeshop-schema-key
+graphql-schema: install
+	$(BIN)/python manage.py graphql_schema
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

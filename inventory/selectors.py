@@ -7,6 +7,7 @@ from django.db.models import Prefetch
 from catalog.models import Sku
 
 from . import availability, stockcache
+from .errors import UnknownSku
 from .models import StockLevel, Warehouse
 
 
@@ -68,6 +69,15 @@ def availability_for(codes: list[str], *, home: Warehouse | None = None) -> list
         answers.update((answer["sku"], answer) for answer in fresh)
 
     return [home_first(answers[code], home) for code in codes if code in answers]
+
+
+def availability_of(code: str, *, home: Warehouse | None = None) -> dict:
+    """Return one SKU's availability object; raise UnknownSku for a code
+    that names none."""
+    found = availability_for([code], home=home)
+    if not found:
+        raise UnknownSku(f"unknown SKU {code!r}")
+    return found[0]
 
 
 def home_first(answer: dict, home: Warehouse | None) -> dict:

@@ -17,6 +17,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from graphapi.routing import websocket_urlpatterns as graphql_urlpatterns  # noqa: E402
 from inventory.relay import relay_forever  # noqa: E402
 from inventory.routing import websocket_urlpatterns  # noqa: E402
 from officeshop.bodylimit import body_limit  # noqa: E402
@@ -26,7 +27,7 @@ router = ProtocolTypeRouter(
         "http": body_limit(django_asgi_app),
         # No origin check: the socket carries only public stock figures and
         # takes no credentials, and ERP clients send no Origin header.
-        "websocket": URLRouter(websocket_urlpatterns),
+        "websocket": URLRouter(websocket_urlpatterns + graphql_urlpatterns),
     }
 )
 

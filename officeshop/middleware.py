@@ -35,8 +35,9 @@ class RejectNulMiddleware:
 class StoreTimeZoneMiddleware:
     """Show pages and the admin in the store's time zone.
 
-    The API and the webhooks keep UTC, as the live messages' timestamps
-    do, so a machine reading them never has to know where the store is.
+    The APIs (REST and GraphQL) and the webhooks keep UTC, as the live
+    messages' timestamps do, so a machine reading them never has to know
+    where the store is.
     """
 
     def __init__(self, get_response):
@@ -44,7 +45,7 @@ class StoreTimeZoneMiddleware:
         self.zone = zoneinfo.ZoneInfo(settings.STORE_TIME_ZONE)
 
     def __call__(self, request):
-        if request.path.startswith(("/api/", "/webhooks/")):
+        if request.path.startswith(("/api/", "/graphql/", "/webhooks/")):
             return self.get_response(request)
         with timezone.override(self.zone):
             return self.get_response(request)

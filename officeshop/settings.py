@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "orders",
     "integrations",
     "alerts",
+    "graphapi",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api-schema"),
         name="api-docs",
     ),
+    path("graphql/", include("graphapi.urls")),
     re_path(r"^api(/|$)", api_not_found),
     path("alerts/", include("alerts.urls")),
     path("", include("catalog.urls")),

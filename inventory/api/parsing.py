@@ -172,7 +172,14 @@ def query_sku_codes(params: Mapping) -> list[str]:
     Codes that no SKU can have are dropped, as any unknown code is.
     """
     raw = params.get("skus") or ""
-    codes = list(dict.fromkeys(c.strip() for c in raw.split(",") if c.strip()))
+    return sku_code_list([c.strip() for c in raw.split(",")])
+
+
+def sku_code_list(codes: list[str]) -> list[str]:
+    """Return the distinct non-empty codes of a list, in the order given,
+    refusing none or more than MAX_SKUS_PER_QUERY; codes no SKU can have
+    are dropped, as any unknown code is."""
+    codes = list(dict.fromkeys(code for code in codes if code))
     if not codes:
         raise InvalidRequest("skus must name at least one SKU")
     if len(codes) > MAX_SKUS_PER_QUERY:

@@ -14,7 +14,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory import selectors, services
-from inventory.errors import UnknownSku
 
 from . import parsing, quickpost, schema
 from .base import CustomerView, StaffView, actor_of
@@ -70,10 +69,7 @@ class SkuAvailabilityView(CustomerView):
         code = parsing.path_sku(sku)
         home = _home(request)
 
-        found = selectors.availability_for([code], home=home)
-        if not found:
-            raise UnknownSku(f"unknown SKU {code!r}")
-        return Response(found[0])
+        return Response(selectors.availability_of(code, home=home))
 
 
 class AvailabilityListView(CustomerView):
