@@ -25,12 +25,19 @@ def store_today() -> date:
     return timezone.now().astimezone(zone).date()
 
 
-def demand_history() -> History:
-    """Return the units of every new-condition SKU per warehouse and day:
-    the imported files' lines and the shop's own orders (less what was
-    cancelled), an order counted on its store-time date."""
+def demand_history(*, sku_ids: list[int] | None = None) -> History:
+    """Return the units of every new-condition SKU (or of ``sku_ids``) per
+    warehouse and day: the imported files' lines and the shop's own
+    orders (less what was cancelled), an order counted on its store-time
+    date."""
     history = History()
-    imported = DemandLine.objects.filter(sku__condition=Condition.NEW).values_list(
+    imported = DemandLine.objects.filter(sku__condition=Condition.NEW)
+    ordered = OrderLine.objects.filter(level__sku__condition=Condition.NEW)
+    if sku_ids is not None:
+        imported = imported.filter(sku_id__in=sku_ids)
+        ordered = ordered.filter(level__sku_id__in=sku_ids)
+
+    imported = imported.values_list(
         "sku_id",
         "warehouse__code",
         "sku__category",
@@ -44,8 +51,7 @@ def demand_history() -> History:
 
     zone = zoneinfo.ZoneInfo(settings.STORE_TIME_ZONE)
     ordered = (
-        OrderLine.objects.filter(level__sku__condition=Condition.NEW)
-        .annotate(units=F("quantity") - F("cancelled"))
+        ordered.annotate(units=F("quantity") - F("cancelled"))
         .filter(units__gt=0)
         .values_list(
             "level__sku_id",
@@ -124,15 +130,15 @@ def sku_forecast(code: str, *, today: date | None = None) -> dict | None:
 
 
 def sku_selling_fast(sku: Sku) -> bool:
-    """Return whether the SKU's stock over all warehouses covers less
-    than SELLING_FAST_DAYS of its forecast demand."""
+    """Return whether the SKU still has stock, and its stock over all
+    warehouses covers less than SELLING_FAST_DAYS of forecast demand."""
     levels = StockLevel.objects.filter(sku=sku, forecast__isnull=False).select_related(
         "forecast"
     )
     demand = sum((lv.forecast.daily_demand for lv in levels), Decimal(0))
     stock = sum(level_stock(lv) for lv in levels)
     cover = days_of_cover(stock, demand)
-    return cover is not None and cover < SELLING_FAST_DAYS
+    return stock > 0 and cover is not None and cover < SELLING_FAST_DAYS
 
 
 def forecasts_by_level(level_ids) -> dict[int, LevelForecast]:
