@@ -245,9 +245,7 @@ def test_a_product_page_says_selling_fast_under_a_week_of_cover(refreshed, clien
     assert "Selling fast" not in calm
 
 
-def test_the_sku_admin_page_draws_the_forecast_beside_history(
-    refreshed, admin_client
-):
+def test_the_sku_admin_page_draws_the_forecast_beside_history(refreshed, admin_client):
     from catalog.models import Sku
 
     sku = Sku.objects.get(code="OFF-PA-1")
