@@ -107,6 +107,8 @@ class DemandModel:
         self.line_shares = _shares(history, len)
         self.line_sizes = dict(history.line_sizes)
         self.pool_line_sizes = _pool_line_sizes(history)
+        self._pool_cache: dict = {}
+        self._columns_cache: dict = {}
         self.params = self._fit(history)
         logger.info(
             "demand model fitted: %d pools, %d items, %s to %s",
@@ -148,8 +150,19 @@ class DemandModel:
         """Return a pool's expected units on each of ``days``."""
         if pool not in self._pool_at:
             return np.zeros(len(days))
-        design = self._design([self._pool_at[pool]], self.calendar.columns(days))
-        return np.exp(design @ self.params)
+        # Every item of a pool asks for the same days: each pool's answer
+        # is worked out once.
+        key = (pool, tuple(days))
+        if key not in self._pool_cache:
+            design = self._design([self._pool_at[pool]], self._columns(days))
+            self._pool_cache[key] = np.exp(design @ self.params)
+        return self._pool_cache[key]
+
+    def _columns(self, days: list[date]) -> np.ndarray:
+        key = tuple(days)
+        if key not in self._columns_cache:
+            self._columns_cache[key] = self.calendar.columns(days)
+        return self._columns_cache[key]
 
     def item_daily(self, item: Item, days: list[date]) -> np.ndarray:
         """Return an item's expected units on each of ``days``."""

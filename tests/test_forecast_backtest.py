@@ -160,6 +160,15 @@ def test_it_refuses_a_test_file_that_starts_before_the_training_file_ends(files)
         backtest(*files(test=early))
 
 
+def test_it_refuses_a_test_file_that_ends_before_the_training_file_starts(
+    files,
+):
+    older = [paper("CA-9", "6/1/2014", 1), paper("CA-10", "6/30/2014", 2)]
+
+    with pytest.raises(CommandError, match="starts on 2014-06-01, before"):
+        backtest(*files(test=older))
+
+
 def test_it_refuses_an_empty_file(files, tmp_path):
     train_path, test_path = files()
     test_path.write_text("")
