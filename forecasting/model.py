@@ -39,10 +39,6 @@ TREND_HOLD_DAYS = 365
 # Weight, in order lines, of the pool's lot sizes beside an item's own.
 SIZE_PRIOR_LINES = 5
 
-# Weight of a product's average warehouse beside the item's own sales
-# when a pool's demand is shared out (see _shares).
-PRODUCT_PRIOR = 1.0
-
 MODEL_NAME = "poisson_glm_pooled_subcategory"
 
 
@@ -198,27 +194,35 @@ def _days(first_day: date, count: int) -> list[date]:
 def _shares(history: History, measure) -> dict[Item, float]:
     """Return each item's part of its pool by ``measure`` of its lines.
 
-    An item's weight is its own measure plus PRODUCT_PRIOR times its
-    product's average over the warehouses, so a product that sells well
-    elsewhere is expected to sell now and then in a warehouse where it
-    has not yet, and one lucky sale weighs less.
+    The items of a pool are every product the pool's sub-category has
+    sold anywhere, in each warehouse of its pool. An item's own count is
+    shrunk toward the pool's mean the empirical-Bayes way (a gamma prior
+    on its rate, fitted to the pool's counts by their mean m and variance
+    v): weight = own + m^2 / (v - m). One lucky sale then weighs less, and
+    a product that has not sold in a warehouse yet still might. A pool
+    whose counts spread no more than chance would shares out evenly.
     """
     warehouses = sorted({item.warehouse for item in history.items})
-    product_total: dict[tuple, float] = defaultdict(float)
-    for item, sizes in history.line_sizes.items():
-        product_total[_product_of(item)] += measure(sizes)
-
-    weights = {}
-    for (product, category, sub_category), total in product_total.items():
+    products = {_product_of(item) for item in history.items}
+    pools: dict[tuple, list[Item]] = defaultdict(list)
+    for product, category, sub_category in products:
         for warehouse in warehouses:
             item = Item(product, warehouse, category, sub_category)
-            own = measure(history.line_sizes.get(item, []))
-            weights[item] = own + PRODUCT_PRIOR * total / len(warehouses)
+            pools[item.pool].append(item)
 
-    pool_total: dict[tuple, float] = defaultdict(float)
-    for item, weight in weights.items():
-        pool_total[item.pool] += weight
-    return {item: weight / pool_total[item.pool] for item, weight in weights.items()}
+    shares = {}
+    for items in pools.values():
+        counts = np.array(
+            [measure(history.line_sizes.get(item, [])) for item in items], float
+        )
+        mean, variance = counts.mean(), counts.var()
+        if variance > mean:
+            weights = counts + mean * mean / (variance - mean)
+        else:
+            weights = np.ones(len(items))
+        for item, weight in zip(items, weights / weights.sum(), strict=True):
+            shares[item] = float(weight)
+    return shares
 
 
 def _product_of(item: Item) -> tuple:

@@ -410,7 +410,7 @@ CELERY_BEAT_SCHEDULE["refresh-restock-suggestions"] = {
 # refresh (at FORECAST_REFRESH_HOUR:15 UTC), which also runs after
 # each import. Where a SKU has a forecast, the restock suggestions take
 # its reorder point and order-up-to level.
-FORECAST_SERVICE_LEVEL = env_float("FORECAST_SERVICE_LEVEL", 0.983)
+FORECAST_SERVICE_LEVEL = env_float("FORECAST_SERVICE_LEVEL", 0.9885)
 if not 0.5 <= FORECAST_SERVICE_LEVEL < 1:
     raise ImproperlyConfigured("FORECAST_SERVICE_LEVEL must be from 0.5 to below 1")
 FORECAST_HORIZON_DAYS = env_int("FORECAST_HORIZON_DAYS", 90)

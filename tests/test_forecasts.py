@@ -28,7 +28,10 @@ def paper(order, day, quantity, product="OFF-PA-1", name="Copy paper"):
 
 
 # Two weeks in EAST: 14 units of copy paper and 7 of note pads, both
-# Paper, so the pool sells 1.5 a day, shared 2 to 1.
+# Paper, so the pool sells 1.5 a day. The pool's units per product have
+# mean 10.5 and variance 12.25, so each product's units are shrunk by
+# 10.5^2 / (12.25 - 10.5) = 63: paper takes 77 / 147 of the pool (0.7857
+# a day) and note pads 70 / 147 (0.7143 a day).
 ROWS = [
     paper("CA-1", "1/4/2016", 3),
     paper("CA-2", "1/5/2016", 7, "OFF-PA-2", "Note pads"),
@@ -94,13 +97,13 @@ def test_it_forecasts_each_level_from_its_share_of_the_pool(refreshed):
     paper_east = LevelForecast.objects.get(level=level("OFF-PA-1"))
     pads_east = LevelForecast.objects.get(level=level("OFF-PA-2"))
 
-    # Fourteen days of history fit the pool's mean, 21 / 14 a day; with
-    # one warehouse, each product's share is its part of the units.
-    assert paper_east.daily_demand == Decimal("1.000")
-    assert pads_east.daily_demand == Decimal("0.500")
+    # Fourteen days of history fit the pool's mean, 21 / 14 a day,
+    # shared out as worked out above.
+    assert paper_east.daily_demand == Decimal("0.786")
+    assert pads_east.daily_demand == Decimal("0.714")
     assert paper_east.starts_on == store_today()
     assert len(paper_east.daily) == settings.FORECAST_HORIZON_DAYS
-    assert set(paper_east.daily) == {1.0}
+    assert set(paper_east.daily) == {0.7857}
     assert paper_east.order_up_to > paper_east.reorder_point >= 0
     assert LevelForecast.objects.count() == 2
 
@@ -110,17 +113,17 @@ def test_the_api_answers_the_refreshed_figures(refreshed, staff_api):
 
     response = staff_api.get(forecast_url("OFF-PA-1"))
 
-    # Import stocked a year of sales, 14 units, which last 14 days at 1
-    # a day: the 15th day's unit is the one missing.
+    # Import stocked a year of sales, 14 units: 17.8 days at 0.786 a
+    # day; 17 days of 0.7857 take 13.36, the 18th runs out.
     assert response.status_code == 200
     assert response.json() == {
         "sku": "OFF-PA-1",
         "warehouses": [
             {
                 "warehouse": "EAST",
-                "daily_demand": 1.0,
-                "days_of_cover": 14.0,
-                "stockout_date": (store_today() + timedelta(days=14)).isoformat(),
+                "daily_demand": 0.786,
+                "days_of_cover": 17.8,
+                "stockout_date": (store_today() + timedelta(days=17)).isoformat(),
                 "reorder_point": stored.reorder_point,
                 "order_up_to": stored.order_up_to,
             }
@@ -138,8 +141,13 @@ def test_the_command_refreshes_what_the_api_answers(imported, staff_api):
     assert out.getvalue() == "forecasts refreshed: 2 levels\n"
     assert body["warehouses"][0]["reorder_point"] == stored.reorder_point
     assert body["warehouses"][0]["order_up_to"] == stored.order_up_to
-    assert body["warehouses"][0]["daily_demand"] == 0.5
-    assert body["warehouses"][0]["days_of_cover"] == 14.0
+    # 7 units at 0.714 a day; ten days of 0.7143 take 7.14.
+    assert body["warehouses"][0]["daily_demand"] == 0.714
+    assert body["warehouses"][0]["days_of_cover"] == 9.8
+    assert (
+        body["warehouses"][0]["stockout_date"]
+        == (store_today() + timedelta(days=9)).isoformat()
+    )
 
 
 def test_it_follows_the_stock_between_refreshes(refreshed, staff_api):
@@ -153,8 +161,8 @@ def test_it_follows_the_stock_between_refreshes(refreshed, staff_api):
 
     entry = staff_api.get(forecast_url("OFF-PA-1")).json()["warehouses"][0]
 
-    # 100 days of cover; the stock-out falls past the 90-day horizon.
-    assert entry["days_of_cover"] == 100.0
+    # 127.2 days of cover; 90 days take 70.7, so no stock-out is seen.
+    assert entry["days_of_cover"] == 127.2
     assert entry["stockout_date"] is None
 
 
@@ -205,7 +213,7 @@ def test_restock_takes_the_forecasts_levels(refreshed):
     assert found.reorder_point == stored.reorder_point
     assert found.order_up_to == stored.order_up_to
     assert found.quantity == stored.order_up_to - stored.reorder_point
-    assert found.daily_demand == Decimal("1.00")
+    assert found.daily_demand == Decimal("0.79")
 
 
 def test_restock_keeps_the_old_rule_without_a_forecast(refreshed, make_sku):
@@ -233,11 +241,12 @@ def test_a_product_page_says_selling_fast_under_a_week_of_cover(refreshed, clien
     services.stock_adjust(
         sku_code="OFF-PA-1",
         warehouse_code="EAST",
-        counted=6,
+        counted=5,
         reason="count",
         actor="clerk",
     )
 
+    # Paper: 5 units at 0.786 a day, 6.4 days; note pads 9.8 days.
     fast = client.get("/products/OFF-PA-1/").content.decode()
     calm = client.get("/products/OFF-PA-2/").content.decode()
 
@@ -254,5 +263,5 @@ def test_the_sku_admin_page_draws_the_forecast_beside_history(refreshed, admin_c
 
     assert 'id="demand-chart"' in page
     assert 'class="forecast"' in page
-    # Three weeks of history (3, 7, 4 units), then 90 days at 1 a day.
-    assert "90.0 units in all" in page
+    # 90 days at 0.7857 a day.
+    assert "70.7 units in all" in page
