@@ -9,7 +9,8 @@ and each pool's daily units are fitted with a Poisson GLM (statsmodels):
 The month, weekday and trend effects are shared by every pool, so the
 seasonality of three years is learnt from the whole shop rather than from
 the handful of sales of one pool. A pool's forecast is shared out to its
-items by each item's part of the pool's units in the history.
+items by their past units (and their order rate by their past order
+lines), each shrunk toward the pool's mean (see _shares).
 
 A term is fitted only when the history can tell it apart: weekdays after
 four weeks, months after a full year, a trend after two years. The trend
