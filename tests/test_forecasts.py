@@ -254,6 +254,20 @@ def test_a_product_page_says_selling_fast_under_a_week_of_cover(refreshed, clien
     assert "Selling fast" not in calm
 
 
+def test_a_product_page_out_of_stock_does_not_say_selling_fast(refreshed, client):
+    services.stock_adjust(
+        sku_code="OFF-PA-1",
+        warehouse_code="EAST",
+        counted=0,
+        reason="count",
+        actor="clerk",
+    )
+
+    page = client.get("/products/OFF-PA-1/").content.decode()
+
+    assert "Selling fast" not in page
+
+
 def test_the_sku_admin_page_draws_the_forecast_beside_history(refreshed, admin_client):
     from catalog.models import Sku
 
