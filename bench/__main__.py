@@ -31,6 +31,8 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory() as scratch:
             print_import_and_replay(Path(scratch))
+            if not os.environ.get("BENCH_SKIP_FORECAST"):
+                print_forecast(Path(scratch))
         complete = print_shop_server(database_url)
         complete &= print_live(database_url)
         print_reads(database_url)
@@ -56,6 +58,12 @@ def print_import_and_replay(scratch: Path) -> None:
         "orders/s"
     )
     print(f"  {found['summary']}")
+
+
+def print_forecast(scratch: Path) -> None:
+    from . import forecast, importing
+
+    forecast.print_forecast(importing.catalog_file(scratch))
 
 
 def print_shop_server(database_url: str) -> bool:

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.core import signing
 
+from forecasting.charts import demand_svg, sku_weekly_demand
 from inventory.charts import history_svg, stock_history
 from inventory.models import actor_label
 from inventory.stockroom import sku_threshold_set
@@ -138,4 +139,6 @@ class SkuAdmin(admin.ModelAdmin):
         extra = dict(extra_context or {})
         if object_id and str(object_id).isdigit():
             extra["chart"] = history_svg(stock_history(sku_id=int(object_id)))
+            past, ahead = sku_weekly_demand(sku_id=int(object_id))
+            extra["demand_chart"] = demand_svg(past, ahead)
         return super().change_view(request, object_id, form_url, extra)

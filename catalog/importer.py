@@ -4,6 +4,7 @@ A product is the pair (Product ID, normalized name). Products already in
 the shop are left alone; new ones become a SKU and its refurbished twin,
 with opening stock in every warehouse, all written in one transaction
 after the whole file was checked. Importing a file twice changes nothing.
+Every order line is kept as demand history for the forecasts, once.
 
 The rules that turn the file's sales into a shop (each is deterministic):
 
@@ -26,6 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 
+from forecasting.recording import demand_record_import
 from inventory.models import StockLevel, Warehouse
 from inventory.seeding import levels_seed
 
@@ -167,6 +169,7 @@ def catalog_import(*, path, actor: str = ACTOR, progress=None) -> ImportResult:
             on_hand=opening,
             actor=actor,
         )
+        demand_record_import(lines=lines)
 
     result = ImportResult(len(lines), len(fresh), len(new_warehouses))
     logger.info(

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from alerts.forms import BackInStockForm
 from alerts.services import Subscribed, back_in_stock_subscribe
+from forecasting.selectors import sku_selling_fast
 from inventory.availability import OUT_OF_STOCK, RESTOCKING
 from inventory.errors import InvalidRequest
 from orders import cart
@@ -116,5 +117,6 @@ def _product_page(
         "alert_form": alert_form
         if cards[0].figures["status"] in ALERT_STATUSES
         else None,
+        "selling_fast": sku_selling_fast(cards[0].sku),
     }
     return render(request, "catalog/product.html", context)

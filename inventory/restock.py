@@ -10,6 +10,12 @@ period R in days, and the level's safety stock S:
     order up to   = ceil(D * (L + R) / W) + S
     position      = on_hand - reserved - committed + incoming
 
+Where the level has a demand forecast (forecasting.services), its reorder
+point and order-up-to level (set from the forecast demand over the lead
+time, its spread and FORECAST_SERVICE_LEVEL) stand in for the two above,
+safety stock still added; the rule above is the fallback for a level the
+forecast does not know.
+
 When the position is at or below the reorder point, the suggestion is
 ``order up to - position`` units; otherwise there is none. The position
 counts the safety stock among the units on hand, so it is not counted
@@ -28,6 +34,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from catalog.models import Condition
+from forecasting.selectors import forecasts_by_level
 from orders.models import OrderLine
 
 from .errors import InvalidRequest
@@ -78,18 +85,29 @@ def _ceil_div(a: int, b: int) -> int:
 
 
 def suggestion_compute(
-    *, level: StockLevel, demand: int, policy: Policy, now: datetime
+    *,
+    level: StockLevel,
+    demand: int,
+    policy: Policy,
+    now: datetime,
+    forecast=None,
 ) -> RestockSuggestion:
-    """Return the suggestion for one level (``quantity`` 0 for none)."""
+    """Return the suggestion for one level (``quantity`` 0 for none);
+    ``forecast`` is the level's LevelForecast, if it has one."""
     days = policy.demand_days
     safety = level.safety_stock
-    reorder_point = _ceil_div(demand * policy.lead_time_days, days) + safety
-    horizon = policy.lead_time_days + policy.review_days
-    order_up_to = _ceil_div(demand * horizon, days) + safety
+    if forecast is not None:
+        reorder_point = forecast.reorder_point + safety
+        order_up_to = forecast.order_up_to + safety
+    else:
+        reorder_point = _ceil_div(demand * policy.lead_time_days, days) + safety
+        horizon = policy.lead_time_days + policy.review_days
+        order_up_to = _ceil_div(demand * horizon, days) + safety
     position = level.on_hand - level.reserved - level.committed + level.incoming
 
     quantity = order_up_to - position if position <= reorder_point else 0
-    daily = (Decimal(demand) / days).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    daily = Decimal(demand) / days if forecast is None else forecast.daily_demand
+    daily = daily.quantize(Decimal("0.01"), ROUND_HALF_UP)
     return RestockSuggestion(
         level=level,
         demand=demand,
@@ -129,11 +147,16 @@ def suggestions_refresh(*, now: datetime | None = None) -> int:
     levels = StockLevel.objects.filter(sku__condition=Condition.NEW).only(
         "on_hand", "reserved", "committed", "incoming", "safety_stock"
     )
+    forecasts = forecasts_by_level(levels.values_list("pk", flat=True))
 
     rows = []
     for level in levels.iterator(chunk_size=2000):
         found = suggestion_compute(
-            level=level, demand=demand.get(level.pk, 0), policy=policy, now=now
+            level=level,
+            demand=demand.get(level.pk, 0),
+            policy=policy,
+            now=now,
+            forecast=forecasts.get(level.pk),
         )
         if found.quantity > 0:
             rows.append(found)
@@ -195,9 +218,14 @@ def po_from_suggestions(
         demand = demand_by_level(
             since=now - timedelta(days=policy.demand_days), level_ids=level_ids
         )
+        forecasts = forecasts_by_level(level_ids)
         fresh = [
             suggestion_compute(
-                level=lv, demand=demand.get(lv.pk, 0), policy=policy, now=now
+                level=lv,
+                demand=demand.get(lv.pk, 0),
+                policy=policy,
+                now=now,
+                forecast=forecasts.get(lv.pk),
             )
             for lv in sorted(levels, key=lambda lv: lv.pk)
         ]

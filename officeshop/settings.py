@@ -12,6 +12,7 @@ import zoneinfo
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "integrations",
     "alerts",
     "graphapi",
+    "forecasting",
 ]
 
 MIDDLEWARE = [
@@ -402,6 +404,21 @@ RESTOCK_SUGGESTIONS_INTERVAL_SECONDS = env_int(
 CELERY_BEAT_SCHEDULE["refresh-restock-suggestions"] = {
     "task": "inventory.tasks.restock_suggestions_refresh",
     "schedule": float(RESTOCK_SUGGESTIONS_INTERVAL_SECONDS),
+}
+
+# Demand forecasts (forecasting/): the service level the reorder points
+# are set for, the days ahead a stock-out is looked for, and the nightly
+# refresh (at FORECAST_REFRESH_HOUR:15 UTC), which also runs after
+# each import. Where a SKU has a forecast, the restock suggestions take
+# its reorder point and order-up-to level.
+FORECAST_SERVICE_LEVEL = env_float("FORECAST_SERVICE_LEVEL", 0.9885)
+if not 0.5 <= FORECAST_SERVICE_LEVEL < 1:
+    raise ImproperlyConfigured("FORECAST_SERVICE_LEVEL must be from 0.5 to below 1")
+FORECAST_HORIZON_DAYS = env_int("FORECAST_HORIZON_DAYS", 90)
+FORECAST_REFRESH_HOUR = env_int("FORECAST_REFRESH_HOUR", 3)
+CELERY_BEAT_SCHEDULE["refresh-forecasts"] = {
+    "task": "forecasting.tasks.forecasts_refresh",
+    "schedule": crontab(minute=15, hour=FORECAST_REFRESH_HOUR),
 }
 
 # E-mail: SMTP when EMAIL_HOST is set (production), else printed to the

@@ -12,6 +12,7 @@ urlpatterns = [
     path("webhooks/vendors/", include("integrations.urls")),
     path("api/v1/", include("inventory.api.urls")),
     path("api/v1/", include("orders.api.urls")),
+    path("api/v1/", include("forecasting.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",
