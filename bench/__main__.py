@@ -34,6 +34,7 @@ def main() -> int:
             if not os.environ.get("BENCH_SKIP_FORECAST"):
                 print_forecast(Path(scratch))
         complete = print_shop_server(database_url)
+        complete &= print_hot_sku_asgi(database_url)
         complete &= print_live(database_url)
         print_reads(database_url)
     finally:
@@ -143,6 +144,26 @@ def print_hot_sku(database_url: str, port: int) -> dict:
     if hot["other"]:
         print(f"  FAILED: answers other than 201: {hot['other']}")
     return hot
+
+
+def print_hot_sku_asgi(database_url: str) -> bool:
+    """Print the hot SKU's holds on `make run`'s own server (uvicorn
+    workers), beside a fresh pgbench run; return whether every hold was
+    granted."""
+    from . import hot_sku, live
+
+    with live.asgi_server(database_url) as server:
+        hot = hot_sku.run(database_url, server.port, code="HOT-PRINTER-ASGI")
+    print(
+        f"hot SKU holds/s on make run's server ({live.WORKERS} uvicorn workers, "
+        f"{hot_sku.CLIENTS} clients): {hot['api']:.0f}"
+    )
+    print(f"  baseline pgbench conditional UPDATE: {hot['pgbench']:.0f} tps")
+    print(f"  ratio: {hot['api'] / hot['pgbench']:.3f}")
+    print(f"  check: {hot['granted']} holds granted = units reserved")
+    if hot["other"]:
+        print(f"  FAILED: answers other than 201: {hot['other']}")
+    return not hot["other"]
 
 
 def print_spread(database_url: str, port: int, hot: dict) -> bool:

@@ -54,13 +54,14 @@ def pgbench_rate(database_url: str) -> float:
     return float(re.search(r"tps = ([\d.]+)", out).group(1))
 
 
-def run(database_url: str, port: int) -> dict:
-    """Measure pgbench, then holds on the shop's server at ``port``."""
+def run(database_url: str, port: int, *, code: str = CODE) -> dict:
+    """Measure pgbench, then holds of a new SKU ``code`` on the shop's
+    server at ``port``."""
     baseline = pgbench_rate(database_url)
 
-    seed_hot_sku(code=CODE, on_hand=STOCK)
-    granted, other = holds_place(port, [CODE])
-    reserved = units_reserved(database_url, [CODE])
+    seed_hot_sku(code=code, on_hand=STOCK)
+    granted, other = holds_place(port, [code])
+    reserved = units_reserved(database_url, [code])
     if granted != reserved:
         raise AssertionError(f"{granted} holds granted but {reserved} reserved")
     return {

@@ -261,8 +261,11 @@ class StockEvent(models.Model):
         BACK_IN_STOCK = "back_in_stock"
 
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # No index of its own: stock_event_unique_sequence (sku, sequence)
+    # serves every lookup by SKU, and each hold writes an event, so a second
+    # index would be paid for on the hot path for nothing.
     sku = models.ForeignKey(
-        "catalog.Sku", on_delete=models.PROTECT, related_name="events"
+        "catalog.Sku", on_delete=models.PROTECT, related_name="events", db_index=False
     )
     sequence = models.BigIntegerField()
     payload = models.JSONField()
