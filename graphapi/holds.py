@@ -31,20 +31,27 @@ def reserve(
 
 
 def _checked_lines(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """Refuse what the REST body's serializer refuses: no lines, too
-    many, a code no SKU can have, a quantity out of range."""
+    """Return the lines with their codes trimmed, or refuse what the REST
+    body's serializer refuses: no lines, too many, a blank code or one no
+    SKU can have, a quantity out of range."""
     if not lines:
         raise InvalidRequest("lines: a reservation needs at least one line")
     if len(lines) > MAX_LINES:
         raise InvalidRequest(f"lines: at most {MAX_LINES} lines a request")
+    checked = []
     for index, (sku, quantity) in enumerate(lines):
-        checked_text(sku, f"lines.{index}.sku")
+        # Trimmed as the REST serializer trims it, so both hold the same
+        # SKU and fingerprint the same body.
+        sku = checked_text(sku, f"lines.{index}.sku").strip()
+        if not sku:
+            raise InvalidRequest(f"lines.{index}.sku: may not be blank")
         if len(sku) > MAX_CODE_LENGTH:
             raise InvalidRequest(
                 f"lines.{index}.sku: at most {MAX_CODE_LENGTH} characters"
             )
         services.check_quantity(quantity, field=f"lines.{index}.quantity")
-    return list(lines)
+        checked.append((sku, quantity))
+    return checked
 
 
 def release(*, reservation_id: str) -> None:
