@@ -15,7 +15,7 @@ WITH_ID = ("subscribe", "complete")
 
 class CheckedMessageHandler(BaseGraphQLTransportWSHandler):
     """Strawberry's protocol handler, closing the socket with 4400 on a
-    message of the wrong shape.
+    message of the wrong shape, and giving its operation limit a code.
 
     Strawberry indexes a message before it checks its shape, so JSON
     that is not an object, or a ``subscribe`` whose payload is not one,
@@ -28,6 +28,21 @@ class CheckedMessageHandler(BaseGraphQLTransportWSHandler):
             await self.handle_invalid_message(problem)
             return
         await super().handle_message(message)
+
+    async def handle_subscribe(self, message) -> None:
+        """Refuse an operation past the socket's limit with a code, as
+        every other refusal has; strawberry's own refusal has none."""
+        limit = self.max_subscriptions_per_connection
+        full = limit is not None and len(self.operations) >= limit
+        known = message["id"] in self.operations
+        if full and self.connection_acknowledged and not known:
+            detail = f"a socket runs at most {limit} operations at once"
+            error = {"message": detail, "extensions": {"code": "invalid"}}
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [error]}
+            )
+            return
+        await super().handle_subscribe(message)
 
 
 def message_problem(message: object) -> str | None:

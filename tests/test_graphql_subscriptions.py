@@ -502,3 +502,30 @@ def test_it_refuses_several_operations_without_an_operation_name_on_the_socket(
     assert frame["type"] == "error"
     assert [e["extensions"]["code"] for e in frame["payload"]] == ["invalid"]
     assert level(sku, "EAST").reserved == 0
+
+
+def test_it_refuses_an_operation_past_the_sockets_limit_with_a_code(make_sku):
+    """Strawberry's own refusal of the 101st operation carried no code."""
+    sku = make_sku("GQL-LIVE-31", EAST=2)
+
+    async def scenario():
+        socket = await open_socket()
+        for number in range(101):
+            await socket.send_json_to(
+                {
+                    "id": str(number),
+                    "type": "subscribe",
+                    "payload": {
+                        "query": SUBSCRIBE,
+                        "variables": {"skus": [sku.code]},
+                    },
+                }
+            )
+        frame = await socket.receive_json_from(timeout=10)
+        await socket.disconnect()
+        return frame
+
+    frame = run(scenario)
+
+    assert (frame["id"], frame["type"]) == ("100", "error")
+    assert [e["extensions"]["code"] for e in frame["payload"]] == ["invalid"]
