@@ -24,10 +24,19 @@ def reserve(
     """
     pairs = _checked_lines(lines)
     ship_to = checked_text(ship_to, "shipTo")
-    body = {"lines": [{"sku": sku, "quantity": qty} for sku, qty in pairs]}
+
+    # REST fingerprints the body as sent and holds what its serializer
+    # made of it (codes trimmed); so does this.
+    sent = _rest_body(lines, ship_to)
+    data = _rest_body(pairs, ship_to)
+    return hold_answer(data, body=sent, key=key, actor=ACTOR)[1]
+
+
+def _rest_body(lines: list[tuple[str, int]], ship_to: str | None) -> dict:
+    body = {"lines": [{"sku": sku, "quantity": qty} for sku, qty in lines]}
     if ship_to is not None:
         body["ship_to"] = ship_to
-    return hold_answer(body, body=body, key=key, actor=ACTOR)[1]
+    return body
 
 
 def _checked_lines(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -292,3 +292,17 @@ def test_it_holds_a_code_with_spaces_around_it_as_rest_does(desk, api):
         {"sku": "GQ-DESK-1", "warehouse": "EAST", "quantity": 1}
     ]
     assert level(desk, "EAST").reserved == 2
+
+
+def test_it_shares_a_key_with_rest_for_a_code_sent_with_spaces(desk, api):
+    """Both fingerprint the body as sent, spaces included."""
+    first = api.post(
+        "/api/v1/reservations",
+        {"lines": [{"sku": " GQ-DESK-1 ", "quantity": 2}]},
+        format="json",
+        headers={"Idempotency-Key": "spaced-1"},
+    ).json()
+    _, body = reserve([line(" GQ-DESK-1 ", 2)], key="spaced-1")
+
+    assert body["data"]["reserve"]["id"] == first["id"]
+    assert level(desk, "EAST").reserved == 2
