@@ -2,13 +2,12 @@
 idempotency, called the same way, answering the same body."""
 
 from inventory import services
+from inventory.api import parsing
 from inventory.api.holding import hold_answer
-from inventory.api.serializers import MAX_LINES
-from inventory.errors import InvalidRequest
+from inventory.api.serializers import ReservationRequestSerializer
 
 from .text import checked_text
 
-MAX_CODE_LENGTH = 64
 ACTOR = "graphql"
 
 
@@ -22,13 +21,16 @@ def reserve(
     same lines and ``ship_to`` would be, so a key is one key across both
     APIs.
     """
-    pairs = _checked_lines(lines)
+    for index, (sku, _) in enumerate(lines):
+        checked_text(sku, f"lines.{index}.sku")
     ship_to = checked_text(ship_to, "shipTo")
 
-    # REST fingerprints the body as sent and holds what its serializer
-    # made of it (codes trimmed); so does this.
+    # Checked by the REST body's own serializer, so a refusal names the
+    # same fields in the same words; REST fingerprints the body as sent
+    # and holds what the serializer made of it (codes trimmed), and so
+    # does this.
     sent = _rest_body(lines, ship_to)
-    data = _rest_body(pairs, ship_to)
+    data = parsing.validated(ReservationRequestSerializer, sent)
     return hold_answer(data, body=sent, key=key, actor=ACTOR)[1]
 
 
@@ -37,30 +39,6 @@ def _rest_body(lines: list[tuple[str, int]], ship_to: str | None) -> dict:
     if ship_to is not None:
         body["ship_to"] = ship_to
     return body
-
-
-def _checked_lines(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """Return the lines with their codes trimmed, or refuse what the REST
-    body's serializer refuses: no lines, too many, a blank code or one no
-    SKU can have, a quantity out of range."""
-    if not lines:
-        raise InvalidRequest("lines: a reservation needs at least one line")
-    if len(lines) > MAX_LINES:
-        raise InvalidRequest(f"lines: at most {MAX_LINES} lines a request")
-    checked = []
-    for index, (sku, quantity) in enumerate(lines):
-        # Trimmed as the REST serializer trims it, so both hold the same
-        # SKU and fingerprint the same body.
-        sku = checked_text(sku, f"lines.{index}.sku").strip()
-        if not sku:
-            raise InvalidRequest(f"lines.{index}.sku: may not be blank")
-        if len(sku) > MAX_CODE_LENGTH:
-            raise InvalidRequest(
-                f"lines.{index}.sku: at most {MAX_CODE_LENGTH} characters"
-            )
-        services.check_quantity(quantity, field=f"lines.{index}.quantity")
-        checked.append((sku, quantity))
-    return checked
 
 
 def release(*, reservation_id: str) -> None:

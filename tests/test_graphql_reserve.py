@@ -306,3 +306,22 @@ def test_it_shares_a_key_with_rest_for_a_code_sent_with_spaces(desk, api):
 
     assert body["data"]["reserve"]["id"] == first["id"]
     assert level(desk, "EAST").reserved == 2
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [{"sku": "GQ-DESK-1", "quantity": 0}],
+        [{"sku": "", "quantity": 1}],
+        [{"sku": "X" * 65, "quantity": 1}],
+        [],
+    ],
+)
+def test_it_names_the_bad_fields_as_rest_does(desk, api, lines):
+    rest = api.post("/api/v1/reservations", {"lines": lines}, format="json").json()
+    _, body = reserve(lines)
+
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "invalid", "fields": rest["fields"]}
+    assert error["message"] == rest["detail"]
+    assert_nothing_held("GQ-DESK-1")
