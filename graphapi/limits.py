@@ -12,7 +12,7 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from graphql import GraphQLError, ValidationRule
-from graphql.language import FieldNode
+from graphql.language import DocumentNode, FieldNode, OperationDefinitionNode
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -106,6 +106,36 @@ class OneReservePerRequest(ValidationRule):
             )
 
 
+# Whether the running request named its operation. Strawberry fills in
+# the first operation's name when none is given, so the validation rule
+# below cannot tell from the document alone; ShopSchema sets this at each
+# entry point, before the document is parsed.
+operation_named: ContextVar[bool] = ContextVar("operation_named", default=True)
+
+
+class OneOperationUnlessNamed(ValidationRule):
+    """Refuse a document of several operations sent without
+    ``operationName``, as the GraphQL spec asks.
+
+    Strawberry would run the first of them, so a client could hold stock
+    with a document it meant as a query.
+    """
+
+    def enter_document(self, node: DocumentNode, *args) -> None:
+        operations = [
+            definition
+            for definition in node.definitions
+            if isinstance(definition, OperationDefinitionNode)
+        ]
+        if len(operations) > 1 and not operation_named.get():
+            self.report_error(
+                GraphQLError(
+                    "operationName must name one of the document's operations",
+                    nodes=operations,
+                )
+            )
+
+
 def extensions() -> list:
     """Return factories of the limiting extensions: strawberry builds a
     fresh one for each request."""
@@ -114,5 +144,11 @@ def extensions() -> list:
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: AddValidationRules([IntrospectionOnlyWithDebug, OneReservePerRequest]),
+        lambda: AddValidationRules(
+            [
+                IntrospectionOnlyWithDebug,
+                OneReservePerRequest,
+                OneOperationUnlessNamed,
+            ]
+        ),
     ]

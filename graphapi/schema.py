@@ -10,7 +10,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from .errors import add_codes
-from .limits import extensions
+from .limits import extensions, operation_named
 from .mutations import Mutation
 from .queries import Query
 from .subscriptions import Subscription
@@ -28,7 +28,23 @@ class ShopSchema(strawberry.Schema):
         """
         allowed = set(allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES)
         allowed.discard(OperationType.SUBSCRIPTION)
-        return await super().execute(*args, allowed_operation_types=allowed, **kwargs)
+        token = operation_named.set(kwargs.get("operation_name") is not None)
+        try:
+            return await super().execute(
+                *args, allowed_operation_types=allowed, **kwargs
+            )
+        finally:
+            operation_named.reset(token)
+
+    async def stream(self, *args, **kwargs):
+        """Start any operation on the socket, noting whether it was named.
+
+        Not reset: the socket runs each operation in a task of its own,
+        which reads the note as it iterates the stream, and every entry
+        point sets it afresh.
+        """
+        operation_named.set(kwargs.get("operation_name") is not None)
+        return await super().stream(*args, **kwargs)
 
     def process_errors(self, errors, execution_context: ExecutionContext | None = None):
         """Give each error its code; log only the unexpected ones (in

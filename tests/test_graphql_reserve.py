@@ -1,7 +1,10 @@
 """The reserve mutation: the REST hold's outcomes, codes and
 Idempotency-Key behaviour, and the 40-buyers race."""
 
+import json
+
 import pytest
+from django.test import Client
 
 from inventory.models import Reservation
 from tests.conftest import level
@@ -239,3 +242,86 @@ def test_it_holds_once_when_two_requests_share_a_key_at_once(desk):
     assert len(ids) == 1
     assert Reservation.objects.count() == 1
     assert level(desk, "EAST").reserved == 2
+
+
+HOLD_ONE = 'mutation Hold { reserve(lines: [{sku: "GQ-DESK-1", quantity: 1}]) { id } }'
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        f"{HOLD_ONE} query Look {{ warehouses {{ code }} }}",
+        f"query Look {{ warehouses {{ code }} }} {HOLD_ONE}",
+    ],
+)
+def test_it_refuses_several_operations_without_an_operation_name(desk, document):
+    """The GraphQL spec asks for operationName when a document holds more
+    than one operation; running the first instead would hold by surprise."""
+    status, body = post(document)
+
+    assert status == 200
+    assert codes(body) == ["invalid"]
+    assert body.get("data") is None
+    assert_nothing_held("GQ-DESK-1")
+
+
+def test_it_runs_the_operation_named_among_several(desk):
+    body = {
+        "query": f"query Look {{ warehouses {{ code }} }} {HOLD_ONE}",
+        "operationName": "Hold",
+    }
+    response = Client().post(
+        "/graphql/", data=json.dumps(body), content_type="application/json"
+    )
+
+    assert response.json()["data"]["reserve"]["id"]
+    assert level(desk, "EAST").reserved == 1
+
+
+def test_it_holds_a_code_with_spaces_around_it_as_rest_does(desk, api):
+    """The REST body's serializer trims a line's sku; so does reserve."""
+    rest = api.post(
+        "/api/v1/reservations",
+        {"lines": [{"sku": " GQ-DESK-1 ", "quantity": 1}]},
+        format="json",
+    )
+    _, body = reserve([line(" GQ-DESK-1 ", 1)])
+
+    assert rest.status_code == 201
+    assert body["data"]["reserve"]["lines"] == [
+        {"sku": "GQ-DESK-1", "warehouse": "EAST", "quantity": 1}
+    ]
+    assert level(desk, "EAST").reserved == 2
+
+
+def test_it_shares_a_key_with_rest_for_a_code_sent_with_spaces(desk, api):
+    """Both fingerprint the body as sent, spaces included."""
+    first = api.post(
+        "/api/v1/reservations",
+        {"lines": [{"sku": " GQ-DESK-1 ", "quantity": 2}]},
+        format="json",
+        headers={"Idempotency-Key": "spaced-1"},
+    ).json()
+    _, body = reserve([line(" GQ-DESK-1 ", 2)], key="spaced-1")
+
+    assert body["data"]["reserve"]["id"] == first["id"]
+    assert level(desk, "EAST").reserved == 2
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [{"sku": "GQ-DESK-1", "quantity": 0}],
+        [{"sku": "", "quantity": 1}],
+        [{"sku": "X" * 65, "quantity": 1}],
+        [],
+    ],
+)
+def test_it_names_the_bad_fields_as_rest_does(desk, api, lines):
+    rest = api.post("/api/v1/reservations", {"lines": lines}, format="json").json()
+    _, body = reserve(lines)
+
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "invalid", "fields": rest["fields"]}
+    assert error["message"] == rest["detail"]
+    assert_nothing_held("GQ-DESK-1")

@@ -17,6 +17,7 @@ from inventory import services
 from inventory.live import event_message, sku_group
 from inventory.models import StockEvent
 from inventory.routing import websocket_urlpatterns
+from tests.conftest import level
 
 pytestmark = pytest.mark.postgres
 
@@ -446,3 +447,85 @@ def test_it_holds_a_slow_reader_back_without_losing_or_reordering(
 
     assert [m["sequence"] for m in messages] == list(range(start + 1, start + 13))
     assert [m["available"] for m in messages] == list(range(49, 37, -1))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[1, 2]",
+        "null",
+        "7",
+        '{"id": "1", "type": "subscribe", "payload": [1]}',
+        '{"id": "1", "type": "subscribe", "payload": null}',
+        '{"id": 5, "type": "subscribe", "payload": {"query": "{ __typename }"}}',
+        '{"id": ["1"], "type": "complete"}',
+        '{"type": 3}',
+    ],
+)
+def test_it_closes_a_socket_on_a_message_that_is_no_protocol_message(make_sku, text):
+    """Strawberry's handler failed on these with a TypeError, leaving the
+    socket open and silent; graphql-transport-ws closes with 4400."""
+
+    async def scenario():
+        socket = await open_socket()
+        await socket.send_to(text_data=text)
+        closed = await socket.receive_output(timeout=5)
+        await socket.wait()
+        return closed
+
+    closed = run(scenario)
+
+    assert closed["type"] == "websocket.close"
+    assert closed["code"] == 4400
+
+
+def test_it_refuses_several_operations_without_an_operation_name_on_the_socket(
+    make_sku,
+):
+    sku = make_sku("GQL-LIVE-30", EAST=2)
+    document = (
+        f'mutation Hold {{ reserve(lines: [{{sku: "{sku.code}", quantity: 1}}])'
+        " { id } } query Look { warehouses { code } }"
+    )
+
+    async def scenario():
+        socket = await open_socket()
+        await socket.send_json_to(
+            {"id": "1", "type": "subscribe", "payload": {"query": document}}
+        )
+        frame = await socket.receive_json_from(timeout=5)
+        await socket.disconnect()
+        return frame
+
+    frame = run(scenario)
+
+    assert frame["type"] == "error"
+    assert [e["extensions"]["code"] for e in frame["payload"]] == ["invalid"]
+    assert level(sku, "EAST").reserved == 0
+
+
+def test_it_refuses_an_operation_past_the_sockets_limit_with_a_code(make_sku):
+    """Strawberry's own refusal of the 101st operation carried no code."""
+    sku = make_sku("GQL-LIVE-31", EAST=2)
+
+    async def scenario():
+        socket = await open_socket()
+        for number in range(101):
+            await socket.send_json_to(
+                {
+                    "id": str(number),
+                    "type": "subscribe",
+                    "payload": {
+                        "query": SUBSCRIBE,
+                        "variables": {"skus": [sku.code]},
+                    },
+                }
+            )
+        frame = await socket.receive_json_from(timeout=10)
+        await socket.disconnect()
+        return frame
+
+    frame = run(scenario)
+
+    assert (frame["id"], frame["type"]) == ("100", "error")
+    assert [e["extensions"]["code"] for e in frame["payload"]] == ["invalid"]
