@@ -248,6 +248,8 @@ GOOD = [
     [
         ({"Order Date": "2016-01-07"}, 4, "Order Date", "not a date"),
         ({"Order Date": "2/30/2016"}, 4, "Order Date", "not a real date"),
+        ({"Order Date": "12/30/9999"}, 4, "Order Date", "not from 1900 to 2199"),
+        ({"Order Date": "1/5/0001"}, 4, "Order Date", "not from 1900 to 2199"),
         ({"Quantity": "two"}, 4, "Quantity", "not a whole number"),
         ({"Quantity": "0"}, 4, "Quantity", "not positive"),
         ({"Sales": "12,5"}, 4, "Sales", "not a number"),
