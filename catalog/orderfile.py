@@ -288,7 +288,12 @@ def _columns(path, header: list[str]) -> dict[str, int]:
     """Return the index of each column read, refusing a missing one."""
     index: dict[str, int] = {}
     for position, name in enumerate(header):
-        index.setdefault(name.strip(), position)
+        name = name.strip()
+        # Two columns of one name leave no way to tell which is meant;
+        # unnamed ones (a spreadsheet's trailing commas) are never read.
+        if name and name in index:
+            raise OrderFileError(path, "named twice in the header", line=1, column=name)
+        index.setdefault(name, position)
 
     missing = [name for name in PARSERS if name not in index]
     if missing:

@@ -285,6 +285,18 @@ def test_it_refuses_a_file_missing_a_column(tmp_path):
     assert set(row_counts().values()) == {0}
 
 
+def test_it_refuses_a_header_naming_a_column_twice(tmp_path):
+    path = write_orders(tmp_path / "orders.csv", GOOD, header=[*HEADER, "Quantity"])
+
+    with pytest.raises(CommandError) as refused:
+        run_import(path)
+
+    assert str(refused.value) == (
+        f"{path}, line 1, column 'Quantity': named twice in the header"
+    )
+    assert set(row_counts().values()) == {0}
+
+
 def test_it_refuses_a_file_that_is_not_utf8(tmp_path):
     path = write_orders(
         tmp_path / "orders.csv",
