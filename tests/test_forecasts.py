@@ -279,3 +279,23 @@ def test_the_sku_admin_page_draws_the_forecast_beside_history(refreshed, admin_c
     assert 'class="forecast"' in page
     # 90 days at 0.7857 a day.
     assert "70.7 units in all" in page
+
+
+def test_a_product_page_says_selling_fast_at_a_cover_just_under_a_week(
+    refreshed, client
+):
+    services.stock_adjust(
+        sku_code="OFF-PA-1",
+        warehouse_code="EAST",
+        counted=5,
+        reason="count",
+        actor="clerk",
+    )
+    LevelForecast.objects.filter(level__sku__code="OFF-PA-1").update(
+        daily_demand=Decimal("0.718")
+    )
+
+    # 5 units at 0.718 a day last 6.96 days, shown to a tenth as 7.0.
+    page = client.get("/products/OFF-PA-1/").content.decode()
+
+    assert "Selling fast" in page
