@@ -73,6 +73,13 @@ def test_it_keeps_each_imported_line_once(imported, tmp_path):
     ]
 
 
+def test_it_keeps_a_line_once_when_its_region_is_spelled_otherwise(imported, tmp_path):
+    lower = [{**row, "Region": " east "} for row in ROWS]
+    catalog_import(path=write_orders(tmp_path / "lower.csv", lower))
+
+    assert DemandLine.objects.count() == 4
+
+
 def test_it_keeps_identical_lines_of_one_order_apart(tmp_path):
     twice = [paper("CA-1", "1/4/2016", 3), paper("CA-1", "1/4/2016", 3)]
     catalog_import(path=write_orders(tmp_path / "twice.csv", twice))
