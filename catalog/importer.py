@@ -25,7 +25,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from forecasting.recording import demand_record_import
 from inventory.models import StockLevel, Warehouse
@@ -45,6 +45,8 @@ MIN_SPAN_DAYS = 365
 TWIN_PRICE_SHARE = Decimal("0.70")
 TWIN_SUFFIX = "-R"
 BATCH_SIZE = 2000
+# Any constant the shop's other advisory locks do not use.
+IMPORT_LOCK_KEY = 7_301_003
 
 
 @dataclass
@@ -154,10 +156,11 @@ def catalog_import(*, path, actor: str = ACTOR, progress=None) -> ImportResult:
     products = products_of(lines)
     span_days = span_of(lines)
 
-    # Limitation: two imports run at the same moment may pick the same
-    # code for different products; the later one then fails on the unique
-    # constraint and writes nothing, and can simply be run again.
     with transaction.atomic(durable=True):
+        # Imports take turns: each decides which products and regions are
+        # new from what the one before it committed, so two at once never
+        # create the same SKU twice or fail on its code.
+        _take_turns()
         warehouses, new_warehouses = _warehouses_ensure(regions_of(lines))
         known = known_products()
         fresh = [p for key, p in products.items() if key not in known]
@@ -180,6 +183,14 @@ def catalog_import(*, path, actor: str = ACTOR, progress=None) -> ImportResult:
         result.new_warehouses,
     )
     return result
+
+
+def _take_turns() -> None:
+    # SQLite takes its write lock when the transaction begins; PostgreSQL
+    # needs a lock that imports, and only they, contend for.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
 
 
 def _warehouses_ensure(regions: dict[str, str]):

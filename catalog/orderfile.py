@@ -106,9 +106,14 @@ def _order_date(value: str) -> date:
         raise ValueError(f"{value!r} is not a date written M/D/YYYY")
     month, day, year = (int(part) for part in match.groups())
     try:
-        return date(year, month, day)
+        found = date(year, month, day)
     except ValueError:
         raise ValueError(f"{value!r} is not a real date") from None
+    if not FIRST_ORDER_YEAR <= year <= LAST_ORDER_YEAR:
+        raise ValueError(
+            f"{value!r} is not from {FIRST_ORDER_YEAR} to {LAST_ORDER_YEAR}"
+        )
+    return found
 
 
 def _number(value: str) -> Decimal:
@@ -169,6 +174,11 @@ SUPERSTORE_COLUMNS = [
 MAX_SALES = Decimal(10_000_000)
 MAX_DISCOUNT = Decimal("0.95")
 MAX_LINE_QUANTITY = 10_000
+# Order years no real file comes near; past them a year is a typo, and
+# the forecasts' calendar (a year back, a few days ahead) would run off
+# the end of Python's dates.
+FIRST_ORDER_YEAR = 1900
+LAST_ORDER_YEAR = 2199
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 # Each column the shop reads, with the parser of its value.
@@ -278,7 +288,12 @@ def _columns(path, header: list[str]) -> dict[str, int]:
     """Return the index of each column read, refusing a missing one."""
     index: dict[str, int] = {}
     for position, name in enumerate(header):
-        index.setdefault(name.strip(), position)
+        name = name.strip()
+        # Two columns of one name leave no way to tell which is meant;
+        # unnamed ones (a spreadsheet's trailing commas) are never read.
+        if name and name in index:
+            raise OrderFileError(path, "named twice in the header", line=1, column=name)
+        index.setdefault(name, position)
 
     missing = [name for name in PARSERS if name not in index]
     if missing:

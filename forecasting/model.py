@@ -22,7 +22,7 @@ import logging
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import statsmodels.api as sm
@@ -36,6 +36,10 @@ WEEKDAY_MIN_DAYS = 28
 SEASON_MIN_DAYS = 365
 TREND_MIN_DAYS = 730
 TREND_HOLD_DAYS = 365
+# Days of history a fit reads, back from its last day: the design has a
+# row per pool and day, so a line dated decades early (a typo the order
+# file's years allow) would otherwise make it gigabytes.
+FIT_MAX_DAYS = 5 * 365
 
 # Weight, in order lines, of the pool's lot sizes beside an item's own.
 SIZE_PRIOR_LINES = 5
@@ -97,7 +101,11 @@ class DemandModel:
     name = MODEL_NAME
 
     def __init__(self, history: History) -> None:
-        self.calendar = Calendar.for_span(history.first_day, history.last_day)
+        first_day = max(
+            history.first_day,
+            history.last_day - timedelta(days=FIT_MAX_DAYS - 1),
+        )
+        self.calendar = Calendar.for_span(first_day, history.last_day)
         self.pools = sorted({item.pool for item in history.items})
         self._pool_at = {pool: i for i, pool in enumerate(self.pools)}
         self.shares = _shares(history, sum)
@@ -122,7 +130,8 @@ class DemandModel:
         for item, by_day in history.units.items():
             row = self._pool_at[item.pool]
             for day, quantity in by_day.items():
-                units[row, (day - self.calendar.first_day).days] += quantity
+                if day >= self.calendar.first_day:
+                    units[row, (day - self.calendar.first_day).days] += quantity
 
         design = self._design(range(len(self.pools)), self.calendar.columns(days))
         glm = sm.GLM(units.ravel(), design, family=sm.families.Poisson())

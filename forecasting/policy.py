@@ -51,6 +51,10 @@ def lot_sizes(own: list[int], pool: list[int], *, prior: int) -> np.ndarray:
         shared = np.bincount(np.asarray(pool, dtype=int), minlength=top + 1)
         counts += prior * shared / len(pool)
     counts[0] = 0.0
+    if not counts.sum():
+        # Nothing of the pool has sold yet: its first orders are taken
+        # to be of one unit, rather than of no known size at all.
+        return np.array([0.0, 1.0])
     return counts / counts.sum()
 
 
@@ -62,19 +66,29 @@ def quantiles(orders: np.ndarray, sizes: np.ndarray, alpha: float) -> np.ndarray
     most = float(orders.max(initial=0.0))
     count = int(np.ceil(most + _TAIL_SIGMAS * np.sqrt(most) + _TAIL_EXTRA))
 
-    # The distribution of the units of n orders, for n = 0..count.
-    width = count * (len(sizes) - 1) + 1
-    sums = np.zeros((count + 1, width))
-    sums[0, 0] = 1.0
-    for n in range(1, count + 1):
-        step = np.convolve(sums[n - 1], sizes)[:width]
-        sums[n] = step
+    # The distribution of the units of n orders, for n = 0..count, kept
+    # on the sums that can happen: a single lot of thousands among lots
+    # of a few units would make a dense array of every unit count that
+    # long, and its convolutions take minutes.
+    lots = np.flatnonzero(sizes)
+    values, odds = [np.zeros(1, dtype=int)], [np.ones(1)]
+    for _ in range(count):
+        sums = (values[-1][:, None] + lots[None, :]).ravel()
+        mass = (odds[-1][:, None] * sizes[lots][None, :]).ravel()
+        unique, where = np.unique(sums, return_inverse=True)
+        values.append(unique)
+        odds.append(np.bincount(where, weights=mass))
+
+    support = np.unique(np.concatenate(values))
+    table = np.zeros((count + 1, len(support)))
+    for n, (these, mass) in enumerate(zip(values, odds, strict=True)):
+        table[n, np.searchsorted(support, these)] = mass
 
     weights = poisson.pmf(np.arange(count + 1)[None, :], orders[:, None])
-    covered = np.cumsum(weights @ sums, axis=1)
+    covered = np.cumsum(weights @ table, axis=1)
     # The first stock whose odds of covering the window reach alpha; a
     # tiny slack keeps rounding from pushing an exact hit one unit up.
-    return np.argmax(covered >= alpha - 1e-12, axis=1)
+    return support[np.argmax(covered >= alpha - 1e-12, axis=1)]
 
 
 def levels_series(

@@ -1,6 +1,6 @@
 """Keep an imported file's order lines as demand history, once.
 
-A line's key is a digest of its order, product, region and how many lines
+A line's key is a digest of its order, product, warehouse and how many lines
 with those same three came before it in the file. Importing the file
 again, or another file holding the same orders, finds every key taken
 and adds nothing; identical lines within one order stay apart.
@@ -28,7 +28,14 @@ def line_keys(lines: list[SaleLine]) -> list[str]:
     seen: Counter = Counter()
     keys = []
     for line in lines:
-        identity = (line.order_id, line.product_id, line.product_name, line.region)
+        # The warehouse code, not the region as written: a file spelling
+        # "East" as "east" holds the same lines.
+        identity = (
+            line.order_id,
+            line.product_id,
+            line.product_name,
+            line.warehouse_code,
+        )
         seen[identity] += 1
         text = "\x1f".join([*identity, str(seen[identity])])
         keys.append(hashlib.sha256(text.encode()).hexdigest())

@@ -4,14 +4,17 @@ on paper, and its refusals of files it cannot score."""
 import json
 import subprocess
 import sys
+from datetime import date, timedelta
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
 from forecasting import backtest as backtest_module
-from forecasting.model import DemandModel
+from forecasting.demand import History, Item
+from forecasting.model import FIT_MAX_DAYS, DemandModel
 from tests.orderfiles import HEADER, sale, write_orders
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,3 +226,27 @@ def test_it_exits_non_zero_with_the_reason_on_a_bad_file(files, tmp_path):
     assert done.returncode == 1
     assert "the file is empty" in done.stderr
     assert done.stdout == ""
+
+
+def test_it_refuses_an_order_date_past_the_calendar_it_can_count(files):
+    far = [paper("CA-9", "12/30/9999", 1)]
+
+    with pytest.raises(CommandError, match="line 2, column 'Order Date'"):
+        backtest(*files(test=far))
+
+
+def test_it_fits_at_most_the_last_years_of_a_long_history():
+    history = History()
+    item = Item(("OFF-PA-1", "Copy paper"), "EAST", "Office Supplies", "Paper")
+    # A typing slip of a century in one line's year.
+    history.add(item, date(1915, 1, 5), 2)
+    history.add(item, date(2014, 1, 5), 3)
+    history.add(item, date(2015, 12, 31), 4)
+
+    model = DemandModel(history)
+
+    assert model.calendar.first_day == date(2015, 12, 31) - timedelta(
+        days=FIT_MAX_DAYS - 1
+    )
+    assert model.calendar.last_day == date(2015, 12, 31)
+    assert np.isfinite(model.params).all()

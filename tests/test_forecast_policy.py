@@ -66,3 +66,30 @@ def test_it_replays_lost_sales_and_late_arrivals():
     assert (found.demanded, found.served) == (6, 4)
     assert found.fill_rate == 4 / 6
     assert found.avg_on_hand == 8 / 5
+
+
+# Every order takes one unit or, as often, ten thousand: a lot size the
+# order file allows. ln 2 orders split into two independent Poisson
+# streams of ln 2 / 2 each: P(no big lot) = 0.7071, and
+# P(D <= 2) = 0.7071 * P(ones <= 2) = 0.7034,
+# P(D <= 9999) = 0.7071, P(D <= 10000) = 0.7071 + 0.2451 * 0.7071 = 0.8804,
+# P(D <= 10001) = 0.7071 + 0.2451 * 0.9523 = 0.9405.
+ONE_OR_TEN_THOUSAND = np.zeros(10_001)
+ONE_OR_TEN_THOUSAND[[1, 10_000]] = 0.5
+
+
+def test_it_takes_the_quantile_of_a_huge_lot_for_every_window():
+    windows = np.full(366, HALF)
+
+    assert policy.quantiles(windows, ONE_OR_TEN_THOUSAND, 0.7).tolist() == [2] * 366
+    at_80 = policy.quantiles(windows, ONE_OR_TEN_THOUSAND, 0.8)
+    at_90 = policy.quantiles(windows, ONE_OR_TEN_THOUSAND, 0.9)
+
+    assert at_80.tolist() == [10_000] * 366
+    assert at_90.tolist() == [10_001] * 366
+
+
+def test_it_gives_an_item_with_no_lines_anywhere_lots_of_one():
+    sizes = policy.lot_sizes([], [], prior=5)
+
+    assert sizes.tolist() == [0.0, 1.0]

@@ -73,6 +73,13 @@ def test_it_keeps_each_imported_line_once(imported, tmp_path):
     ]
 
 
+def test_it_keeps_a_line_once_when_its_region_is_spelled_otherwise(imported, tmp_path):
+    lower = [{**row, "Region": " east "} for row in ROWS]
+    catalog_import(path=write_orders(tmp_path / "lower.csv", lower))
+
+    assert DemandLine.objects.count() == 4
+
+
 def test_it_keeps_identical_lines_of_one_order_apart(tmp_path):
     twice = [paper("CA-1", "1/4/2016", 3), paper("CA-1", "1/4/2016", 3)]
     catalog_import(path=write_orders(tmp_path / "twice.csv", twice))
@@ -279,3 +286,23 @@ def test_the_sku_admin_page_draws_the_forecast_beside_history(refreshed, admin_c
     assert 'class="forecast"' in page
     # 90 days at 0.7857 a day.
     assert "70.7 units in all" in page
+
+
+def test_a_product_page_says_selling_fast_at_a_cover_just_under_a_week(
+    refreshed, client
+):
+    services.stock_adjust(
+        sku_code="OFF-PA-1",
+        warehouse_code="EAST",
+        counted=5,
+        reason="count",
+        actor="clerk",
+    )
+    LevelForecast.objects.filter(level__sku__code="OFF-PA-1").update(
+        daily_demand=Decimal("0.718")
+    )
+
+    # 5 units at 0.718 a day last 6.96 days, shown to a tenth as 7.0.
+    page = client.get("/products/OFF-PA-1/").content.decode()
+
+    assert "Selling fast" in page

@@ -9,9 +9,11 @@ from django.core.management.base import CommandError
 from catalog.management.commands import import_catalog
 from catalog.models import Condition, Sku
 from catalog.orderfile import read_order_file
+from forecasting.models import DemandLine
 from inventory.models import LedgerEntry, StockEvent, StockLevel, Warehouse
 from tests.conftest import level
 from tests.orderfiles import HEADER, sale, write_orders
+from tests.race import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -248,6 +250,8 @@ GOOD = [
     [
         ({"Order Date": "2016-01-07"}, 4, "Order Date", "not a date"),
         ({"Order Date": "2/30/2016"}, 4, "Order Date", "not a real date"),
+        ({"Order Date": "12/30/9999"}, 4, "Order Date", "not from 1900 to 2199"),
+        ({"Order Date": "1/5/0001"}, 4, "Order Date", "not from 1900 to 2199"),
         ({"Quantity": "two"}, 4, "Quantity", "not a whole number"),
         ({"Quantity": "0"}, 4, "Quantity", "not positive"),
         ({"Sales": "12,5"}, 4, "Sales", "not a number"),
@@ -279,6 +283,18 @@ def test_it_refuses_a_file_missing_a_column(tmp_path):
 
     assert str(refused.value) == (
         f"{path}, line 1, column 'Quantity': missing from the header"
+    )
+    assert set(row_counts().values()) == {0}
+
+
+def test_it_refuses_a_header_naming_a_column_twice(tmp_path):
+    path = write_orders(tmp_path / "orders.csv", GOOD, header=[*HEADER, "Quantity"])
+
+    with pytest.raises(CommandError) as refused:
+        run_import(path)
+
+    assert str(refused.value) == (
+        f"{path}, line 1, column 'Quantity': named twice in the header"
     )
     assert set(row_counts().values()) == {0}
 
@@ -376,3 +392,19 @@ def test_it_imports_ten_thousand_lines_in_seconds(tmp_path):
     assert StockLevel.objects.count() == 2000 * 2 * 4
     # Generous against a slow machine; the real figure is about a second.
     assert elapsed < 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_one_new_file_at_once_both_succeed_and_add_it_once(
+    tmp_path,
+):
+    path = write_orders(tmp_path / "orders.csv", GOOD)
+
+    results = run_together([lambda: run_import(path), lambda: run_import(path)])
+
+    assert sorted(results) == [
+        "imported 2 lines: 0 new products, 0 new warehouses",
+        "imported 2 lines: 2 new products, 2 new warehouses",
+    ]
+    assert codes() == ["OFF-PA-1", "OFF-PA-1-R", "OFF-PA-2", "OFF-PA-2-R"]
+    assert DemandLine.objects.count() == 2
