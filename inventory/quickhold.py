@@ -184,9 +184,11 @@ def _bound_cursor():
     Django's cursors put the values into the SQL text, so every hold
     would be a new statement to plan: planning this one costs PostgreSQL
     more than running it. With the values bound, psycopg prepares the
-    statement once per connection (after ``prepare_threshold`` runs) and
+    statement once per connection (``prepare_threshold`` in settings) and
     the pooled connection keeps it. Wrapped as Django wraps its own, so
-    the query is still counted and logged.
+    the query is still counted and timed; once prepared, Django's debug log
+    shows it without its text, which psycopg does not keep for a prepared
+    run.
     """
     connection.ensure_connection()
     return connection._prepare_cursor(psycopg.Cursor(connection.connection))

@@ -124,6 +124,11 @@ if DATABASE_URL:
             "max_size": env_int("DATABASE_POOL_SIZE", 10),
             "timeout": 10,
         }
+        # Django's cursors bind values client-side and are never prepared;
+        # the one statement that binds server-side (a one-SKU hold,
+        # inventory/quickhold.py) is prepared on its second run on each
+        # pooled connection and planned once instead of on every hold.
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 1
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
