@@ -273,3 +273,19 @@ def test_it_still_holds_in_one_statement_after_waiting_on_another_writer(make_sk
 def test_its_statement_stays_short_enough_for_psycopg_to_cache():
     # Past this length psycopg converts the statement again on every hold.
     assert len(quickhold._STATEMENT.encode()) <= MAX_CACHED_STATEMENT_LENGTH
+
+
+def test_its_statement_is_prepared_once_on_the_connection(make_sku):
+    # Django turns psycopg's preparing off unless settings ask for it;
+    # planning this statement on every hold cost more than running it.
+    sku = make_sku("PREP-1", EAST=10)
+    for _ in range(3):
+        services.reservation_create(lines=[(sku.code, 1)])
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements "
+            "WHERE statement LIKE 'WITH home AS%%'"
+        )
+        assert cursor.fetchone()[0] == 1
+    assert level(sku, "EAST").reserved == 3
