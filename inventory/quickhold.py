@@ -201,7 +201,9 @@ def hold_in_one_statement(
     nothing and return None (see the module's docstring for when).
 
     Precondition: ``quantity`` was checked (services.check_quantity) and
-    ``ship_to`` is None or text.
+    ``ship_to`` is None or text. The hold returned carries ``hold_lines``
+    as the general path's does; their levels are known by pk, SKU code and
+    warehouse code only (what the answer's body needs), not by figures.
     """
     now = timezone.now()
     expires_at = now + timedelta(seconds=ttl_seconds)
