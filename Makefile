@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 2
+# The HTTP API's own server in `make run` (see README, Performance).
+API_PORT ?= $(shell echo $$(( $(PORT) + 1 )))
 DEMO_DATA := catalog/demo/demo_orders.csv
 DATA ?= $(DEMO_DATA)
 LOCAL_DATABASE_URL := postgres://postgres@127.0.0.1:5432/officeshop
@@ -46,6 +48,7 @@ run: install
 	env DATABASE_URL="$${DATABASE_URL:-$(LOCAL_DATABASE_URL)}" \
 	  REDIS_URL="$${REDIS_URL:-$(LOCAL_REDIS_URL)}" PORT=$(PORT) \
 	  WEB_WORKERS=$(WORKERS) CELERY_WORKERS=$(WORKERS) \
+	  API_PORT=$(API_PORT) API_WORKERS=$$(( 2 * $(WORKERS) )) \
 	  bash scripts/run.sh
 
 services-check: install-dev
