@@ -136,7 +136,8 @@ def print_hot_sku(database_url: str, port: int) -> dict:
     hot = hot_sku.run(database_url, port)
     print(
         f"hot SKU holds/s through POST /api/v1/reservations "
-        f"({hot_sku.CLIENTS} clients, {SHOP_WORKERS} sync workers): {hot['api']:.0f}"
+        f"({hot_sku.CLIENTS} clients, {SHOP_WORKERS} sync workers, as make run's "
+        f"API server): {hot['api']:.0f}"
     )
     print(f"  baseline pgbench conditional UPDATE: {hot['pgbench']:.0f} tps")
     print(f"  ratio: {hot['api'] / hot['pgbench']:.3f}")
@@ -155,7 +156,8 @@ def print_hot_sku_asgi(database_url: str) -> bool:
     with live.asgi_server(database_url) as server:
         hot = hot_sku.run(database_url, server.port, code="HOT-PRINTER-ASGI")
     print(
-        f"hot SKU holds/s on make run's server ({live.WORKERS} uvicorn workers, "
+        f"hot SKU holds/s on make run's page and socket server ({live.WORKERS} "
+        f"uvicorn workers, "
         f"{hot_sku.CLIENTS} clients): {hot['api']:.0f}"
     )
     print(f"  baseline pgbench conditional UPDATE: {hot['pgbench']:.0f} tps")
