@@ -4,7 +4,7 @@ threads against PostgreSQL, with the books checked to the unit after."""
 import pytest
 
 from catalog.models import Sku
-from inventory import availability, services, stockroom
+from inventory import availability, quickhold, services, stockroom
 from inventory.events import event_kind
 from inventory.models import Reason, Reservation, StockEvent, StockLevel
 from inventory.reconcile import stock_reconcile
@@ -118,3 +118,36 @@ def test_quick_holds_race_every_other_writer(make_sku):
     assert sum(lv.committed for lv in levels) == 8
     assert sum(lv.safety_stock for lv in levels) == 2
     assert sum(lv.reserved for lv in StockLevel.objects.filter(sku=other)) == 4
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["Q'\"%_\\x", "ünï-€-😀", "P" * 62, "a%b_c", "SELECT;--"],
+)
+def test_odd_codes_and_actors_seal_a_chain_that_verifies(make_sku, monkeypatch, code):
+    quick = []
+    real = quickhold.hold_in_one_statement
+    monkeypatch.setattr(
+        quickhold,
+        "hold_in_one_statement",
+        lambda **kw: quick.append(real(**kw)) or quick[-1],
+    )
+    sku = make_sku(code, threshold=10_000, EAST=10_000, WEST=10_000)
+    held = services.reservation_create(lines=[(code, 10_000)], actor='Zoë 😀 \\"')
+    assert [ln.quantity for ln in held.hold_lines] == [10_000]
+    assert Reservation.objects.get(pk=held.pk).actor == 'Zoë 😀 \\"'
+    event = StockEvent.objects.filter(sku=sku).latest("sequence")
+    assert event.payload["sku_id"] == code
+    assert (event.payload["available"], event.payload["status"], event.kind) == (
+        10_000,
+        availability.LOW_STOCK,
+        StockEvent.Kind.LOW_STOCK,
+    )
+    services.reservation_create(lines=[(code, 10_000)], actor="Ærø")
+    event = StockEvent.objects.filter(sku=sku).latest("sequence")
+    assert (event.payload["available"], event.kind) == (
+        0,
+        StockEvent.Kind.OUT_OF_STOCK,
+    )
+    books_are_clean(sku)
+    assert len(quick) == 2 and None not in quick
