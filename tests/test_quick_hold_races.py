@@ -1,7 +1,10 @@
 """One-statement holds racing every other writer of the same SKU, on real
 threads against PostgreSQL, with the books checked to the unit after."""
 
+import json
+
 import pytest
+from django.test import Client
 
 from catalog.models import Sku
 from inventory import availability, quickhold, services, stockroom
@@ -151,3 +154,32 @@ def test_odd_codes_and_actors_seal_a_chain_that_verifies(make_sku, monkeypatch, 
     )
     books_are_clean(sku)
     assert len(quick) == 2 and None not in quick
+
+
+def test_one_idempotency_key_raced_on_the_plain_post_path_holds_once(make_sku):
+    sku = make_sku("KEYED-1", EAST=50)
+    body = json.dumps({"lines": [{"sku": "KEYED-1", "quantity": 2}]})
+    other = json.dumps({"lines": [{"sku": "KEYED-1", "quantity": 3}]})
+
+    def post(text):
+        response = Client().post(
+            "/api/v1/reservations",
+            data=text,
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY="same-key",
+        )
+        return response.status_code, response.json()
+
+    answers = run_together([lambda: post(body)] * 8 + [lambda: post(other)] * 2)
+    assert not [a for a in answers if isinstance(a, BaseException)], answers
+    # Whichever body claims the key first wins; every same body replays it
+    # and the other body is refused.
+    granted = [a for a in answers if a[0] == 201]
+    refused = [a for a in answers if a[0] != 201]
+    assert len({a[1]["id"] for a in granted}) == 1
+    won = granted[0][1]["lines"][0]["quantity"]
+    assert len(granted) == {2: 8, 3: 2}[won]
+    assert {(a[0], a[1]["error"]) for a in refused} == {(409, "idempotency_key_reused")}
+    assert Reservation.objects.count() == 1
+    assert level(sku, "EAST").reserved == won
+    books_are_clean(sku)
