@@ -8,6 +8,7 @@ from django.test import Client
 
 from catalog.models import Sku
 from inventory import availability, quickhold, services, stockroom
+from inventory.errors import StockError
 from inventory.events import event_kind
 from inventory.models import Reason, Reservation, StockEvent, StockLevel
 from inventory.reconcile import stock_reconcile
@@ -183,3 +184,46 @@ def test_one_idempotency_key_raced_on_the_plain_post_path_holds_once(make_sku):
     assert Reservation.objects.count() == 1
     assert level(sku, "EAST").reserved == won
     books_are_clean(sku)
+
+
+def test_lapsed_holds_freed_once_while_holds_sweeps_and_orders_race(make_sku):
+    hot = make_sku("LAPSE-1", threshold=5, EAST=40, WEST=10)
+    lapsed = [
+        services.reservation_create(lines=[("LAPSE-1", 2)], actor="t", ttl_seconds=0)
+        for _ in range(6)
+    ]
+    west = level(hot, "WEST")
+
+    def hold():
+        return services.reservation_create(lines=[("LAPSE-1", 3)], actor="t")
+
+    calls = [hold] * 8
+    calls += [services.reservations_expire_lapsed] * 3
+    calls += [
+        (lambda r=r: services.reservation_release(reservation_id=r.pk, actor="t"))
+        for r in lapsed[:2]
+    ]
+    calls += [
+        (lambda r=r: order_place(reservation_id=r.pk, email="a@example.com"))
+        for r in lapsed[2:4]
+    ]
+    calls += [lambda: stockroom.level_count(level_id=west.pk, counted=4, actor="c")]
+    results = run_together(calls)
+
+    unexpected = [
+        r
+        for r in results
+        if isinstance(r, BaseException) and not isinstance(r, StockError)
+    ]
+    assert not unexpected, unexpected
+    assert all(isinstance(r, Reservation) for r in results[:8])
+    assert all(isinstance(r, StockError) for r in results[13:15])
+    assert not Reservation.objects.filter(
+        pk__in=[r.pk for r in lapsed], status=Reservation.Status.ACTIVE
+    ).exists()
+    books_are_clean(hot)
+    events_follow_the_rules(hot, incoming=0)
+    levels = StockLevel.objects.filter(sku=hot)
+    assert sum(lv.reserved for lv in levels) == 8 * 3
+    assert sum(lv.on_hand for lv in levels) == 44
+    assert sum(lv.committed for lv in levels) == 0
