@@ -6,10 +6,10 @@ cost about as much as the hold itself. A body that is plainly well formed
 (JSON, small, only the documented keys, values of the right types and in
 range, asking for no other format than plain JSON) is answered here
 through the same ``hold_answer``; anything else, however slightly off,
-goes to the DRF view, which parses it again from the
-start and answers exactly as it always has. So this path only ever takes
-bodies the serializer would take as they are, and it can only be faster,
-never different; a test sends the same bodies both ways and compares.
+goes to the DRF view, which parses it again from the start and answers
+exactly as it always has. So this path only ever takes bodies the
+serializer would take as they are, and it can only be faster, never
+different; a test sends the same bodies both ways and compares.
 """
 
 import json
