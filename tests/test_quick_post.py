@@ -74,6 +74,11 @@ REQUESTS = {
     "empty body": ("", JSON, {}),
     "form content type": (json.dumps({"lines": [line()]}), "text/plain", {}),
     "charset given": (json.dumps({"lines": [line()]}), JSON + "; charset=utf-8", {}),
+    "two lines over the limit together": (
+        json.dumps({"lines": [line(quantity=6000), line(quantity=6000)]}),
+        JSON,
+        {},
+    ),
     "accepts only HTML": (
         json.dumps({"lines": [line()]}),
         JSON,
