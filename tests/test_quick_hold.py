@@ -94,6 +94,16 @@ CASES = {
     "safety stock kept back": ({"EAST": 10}, 0, {"EAST": {"safety_stock": 7}}, 3, None),
     "held elsewhere already": ({"EAST": 10}, 2, {"EAST": {"reserved": 6}}, 2, None),
     "a split over two": ({"EAST": 2, "WEST": 2}, 0, {}, 3, None),
+    "committed to orders": ({"EAST": 10}, 3, {"EAST": {"committed": 4}}, 3, None),
+    "another level over-held": (
+        {"EAST": 10, "WEST": 2},
+        5,
+        {"WEST": {"reserved": 5}},
+        4,
+        None,
+    ),
+    "home padded with tabs": ({"EAST": 9, "WEST": 4}, 0, {}, 4, "\twest\n"),
+    "everything there is, low threshold": ({"SOUTH": 10_000}, 9_999, {}, 10_000, None),
 }
 
 

@@ -74,6 +74,42 @@ REQUESTS = {
     "empty body": ("", JSON, {}),
     "form content type": (json.dumps({"lines": [line()]}), "text/plain", {}),
     "charset given": (json.dumps({"lines": [line()]}), JSON + "; charset=utf-8", {}),
+    "two lines over the limit together": (
+        json.dumps({"lines": [line(quantity=6000), line(quantity=6000)]}),
+        JSON,
+        {},
+    ),
+    "accepts only HTML": (
+        json.dumps({"lines": [line()]}),
+        JSON,
+        {"HTTP_ACCEPT": "text/html"},
+    ),
+    "accepts JSON": (
+        json.dumps({"lines": [line()]}),
+        JSON,
+        {"HTTP_ACCEPT": "application/json"},
+    ),
+    "accepts anything": (json.dumps({"lines": [line()]}), JSON, {"HTTP_ACCEPT": "*/*"}),
+    "accepts JSON least": (
+        json.dumps({"lines": [line()]}),
+        JSON,
+        {"HTTP_ACCEPT": "text/html, application/json;q=0.1"},
+    ),
+    "asks for another format": (
+        json.dumps({"lines": [line()]}),
+        JSON,
+        {"QUERY_STRING": "format=xml"},
+    ),
+    "asks for JSON by format": (
+        json.dumps({"lines": [line()]}),
+        JSON,
+        {"QUERY_STRING": "format=json"},
+    ),
+    "an unrelated query": (
+        json.dumps({"lines": [line()]}),
+        JSON,
+        {"QUERY_STRING": "utm=1"},
+    ),
     "idempotency key": (
         json.dumps({"lines": [line()]}),
         JSON,

@@ -4,11 +4,12 @@ Every hold on a hot SKU pays for the request's Python on one of two
 cores; DRF's request wrapping, negotiation, serializer fields and renderer
 cost about as much as the hold itself. A body that is plainly well formed
 (JSON, small, only the documented keys, values of the right types and in
-range) is answered here through the same ``hold_answer``; anything else,
-however slightly off, goes to the DRF view, which parses it again from the
-start and answers exactly as it always has. So this path only ever takes
-bodies the serializer would take as they are, and it can only be faster,
-never different; a test sends the same bodies both ways and compares.
+range, asking for no other format than plain JSON) is answered here
+through the same ``hold_answer``; anything else, however slightly off,
+goes to the DRF view, which parses it again from the start and answers
+exactly as it always has. So this path only ever takes bodies the
+serializer would take as they are, and it can only be faster, never
+different; a test sends the same bodies both ways and compares.
 """
 
 import json
@@ -35,6 +36,9 @@ MAX_SKU_LENGTH = 64
 MAX_SHIP_TO_LENGTH = 32
 # Who the ledger names: no authentication runs on shoppers' calls.
 ACTOR = "api"
+# Accept headers DRF's negotiation answers with plain JSON; any other (an
+# HTML-only client gets 406, ``indent=4`` a pretty body) goes to DRF.
+PLAIN_ACCEPTS = frozenset({"", "*/*", "application/json"})
 # What DRF's view adds to every answer of this path.
 HEADERS = {"Allow": "POST, OPTIONS"}
 
@@ -74,6 +78,11 @@ def _plain_hold(request) -> dict | None:
     if request.method != "POST" or request.content_type != "application/json":
         return None
     if request.content_params:
+        return None
+    # ``?format=`` picks DRF's renderer (an unknown one answers 404).
+    if request.META.get("QUERY_STRING"):
+        return None
+    if request.headers.get("Accept", "").strip() not in PLAIN_ACCEPTS:
         return None
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
