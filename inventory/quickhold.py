@@ -22,7 +22,6 @@ paths over the same figures and compares).
 """
 
 import json
-import logging
 import uuid
 from datetime import timedelta
 from functools import partial
@@ -45,8 +44,6 @@ from .models import (
     Warehouse,
 )
 from .publisher import events_committed
-
-logger = logging.getLogger(__name__)
 
 # ``moved`` reads the level as of the statement's start and, if a
 # writer we waited for has changed it since, checks its WHERE again on the

@@ -13,7 +13,6 @@ different; a test sends the same bodies both ways and compares.
 """
 
 import json
-import logging
 from functools import wraps
 
 from django.http import HttpResponse, UnreadablePostError
@@ -26,8 +25,6 @@ from . import parsing
 from .errors import refusal
 from .holding import hold_answer
 from .serializers import MAX_LINES
-
-logger = logging.getLogger(__name__)
 
 # A plain hold body is well under this; a larger one takes the DRF path.
 MAX_PLAIN_BYTES = 8192
